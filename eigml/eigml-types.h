@@ -1,0 +1,84 @@
+/* eigml-types.h: enumerations shared by the public API
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__EIGML_H_INSIDE__) && !defined(EIGML_COMPILATION)
+#error "Only <eigml/eigml.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * EigmlBackendKind:
+ * @EIGML_BACKEND_AUTO: a GPU through Vulkan when one is present, else the CPU
+ *   backend; software Vulkan devices (lavapipe) are never chosen automatically
+ * @EIGML_BACKEND_CPU: the CPU backend (OpenBLAS and threaded kernels)
+ * @EIGML_BACKEND_VULKAN: the Vulkan compute backend, on any Vulkan device
+ *   including software ones
+ *
+ * Which compute backend an #EigmlContext drives.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_BACKEND_AUTO,
+  EIGML_BACKEND_CPU,
+  EIGML_BACKEND_VULKAN,
+} EigmlBackendKind;
+
+/**
+ * EigmlDType:
+ * @EIGML_DTYPE_F32: 32-bit IEEE float
+ * @EIGML_DTYPE_F16: 16-bit IEEE float (storage only)
+ * @EIGML_DTYPE_I32: 32-bit signed integer (token ids, class targets)
+ *
+ * The element type of a tensor.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_DTYPE_F32,
+  EIGML_DTYPE_F16,
+  EIGML_DTYPE_I32,
+} EigmlDType;
+
+/**
+ * EigmlError:
+ * @EIGML_ERROR_FAILED: a failure not covered by another code
+ * @EIGML_ERROR_NO_DEVICE: no usable compute device was found
+ * @EIGML_ERROR_SHAPE: tensor shapes do not fit the operation
+ * @EIGML_ERROR_DTYPE: a tensor has the wrong element type
+ * @EIGML_ERROR_OUT_OF_RANGE: an index or value is outside its valid range
+ * @EIGML_ERROR_NON_FINITE: a tensor holds NaN or infinity where it must not
+ * @EIGML_ERROR_INVALID_ARGUMENT: an argument is invalid
+ * @EIGML_ERROR_UNSUPPORTED: the operation is not supported here
+ * @EIGML_ERROR_OUT_OF_MEMORY: a host or device allocation failed
+ * @EIGML_ERROR_DEVICE: the compute device reported an error
+ * @EIGML_ERROR_FORMAT: a file or message is malformed
+ *
+ * Error codes in the %EIGML_ERROR domain.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_ERROR_FAILED,
+  EIGML_ERROR_NO_DEVICE,
+  EIGML_ERROR_SHAPE,
+  EIGML_ERROR_DTYPE,
+  EIGML_ERROR_OUT_OF_RANGE,
+  EIGML_ERROR_NON_FINITE,
+  EIGML_ERROR_INVALID_ARGUMENT,
+  EIGML_ERROR_UNSUPPORTED,
+  EIGML_ERROR_OUT_OF_MEMORY,
+  EIGML_ERROR_DEVICE,
+  EIGML_ERROR_FORMAT,
+} EigmlError;
+
+G_END_DECLS

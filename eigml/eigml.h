@@ -1,0 +1,17 @@
+/* eigml.h: the single public header of libeigml
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#define __EIGML_H_INSIDE__
+
+#include <eigml/eigml-version-macros.h>
+#include <eigml/eigml-version.h>
+#include <eigml/eigml-types.h>
+#include <eigml/eigml-enum-types.h>
+#include <eigml/eigml-error.h>
+#include <eigml/eigml-context.h>
+#include <eigml/eigml-tensor.h>
+
+#undef __EIGML_H_INSIDE__
