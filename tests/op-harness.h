@@ -14,6 +14,7 @@
 #pragma once
 
 #include "eigml-context-private.h"
+#include "eigml-error.h"
 #include "engine/graph.h"
 #include "engine/params.h"
 

@@ -214,7 +214,14 @@ eigml_graph_input (EigmlGraph *graph,
                    const gint64 *shape)
 {
   EigmlNode *node;
+  g_autoptr (GError) shape_error = NULL;
 
+  if (!eigml_shape_validate (shape, n_dims, NULL, &shape_error))
+    {
+      eigml_graph_set_error (graph, EIGML_ERROR_SHAPE, "input '%s': %s", name ? name : "?",
+                             shape_error->message);
+      return NULL;
+    }
   if (dtype == EIGML_DTYPE_F16)
     {
       eigml_graph_set_error (graph, EIGML_ERROR_DTYPE,

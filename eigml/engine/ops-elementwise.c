@@ -24,6 +24,11 @@ eigml_op_binary (EigmlGraph *g,
 
   if (!eigml_ops_ready (g, a) || !eigml_ops_ready (g, b))
     return NULL;
+  if ((guint) kind >= G_N_ELEMENTS (names))
+    {
+      eigml_graph_set_error (g, EIGML_ERROR_INVALID_ARGUMENT, "binary: unknown operation %d", kind);
+      return NULL;
+    }
   if (!eigml_ops_check_dtype (g, names[kind], "a", a, EIGML_DTYPE_F32) ||
       !eigml_ops_check_dtype (g, names[kind], "b", b, EIGML_DTYPE_F32))
     return NULL;
@@ -125,11 +130,18 @@ eigml_op_unary (EigmlGraph *g,
                 EigmlUnaryKind kind,
                 EigmlNode *x)
 {
+  static const char *names[] = { "gelu", "tanh", "sigmoid", "relu", "exp", "log", "square",
+                                 "sqrt" };
   EigmlNode *node;
 
   if (!eigml_ops_ready (g, x))
     return NULL;
-  if (!eigml_ops_check_dtype (g, "unary", "x", x, EIGML_DTYPE_F32))
+  if ((guint) kind >= G_N_ELEMENTS (names))
+    {
+      eigml_graph_set_error (g, EIGML_ERROR_INVALID_ARGUMENT, "unary: unknown function %d", kind);
+      return NULL;
+    }
+  if (!eigml_ops_check_dtype (g, names[kind], "x", x, EIGML_DTYPE_F32))
     return NULL;
   node = eigml_graph_new_node (g, EIGML_OP_UNARY, EIGML_DTYPE_F32, x->n_dims, x->shape);
   if (node == NULL)
