@@ -365,7 +365,7 @@ test_error_shapes (void)
     EigmlNode *y = eigml_op_matmul (g, a, b, FALSE, FALSE);
     g_assert_null (y);
     g_assert_null (eigml_op_gelu (g, y));
-    assert_graph_error (g, EIGML_ERROR_SHAPE, "'a' (leaf f32[2, 3])");
+    assert_graph_error (g, EIGML_ERROR_SHAPE, "'a' (input f32[2, 3])");
   }
   {
     g_autoptr (EigmlGraph) g = eigml_graph_new (cpu ());

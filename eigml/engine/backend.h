@@ -89,6 +89,7 @@ struct _EigmlBuffer
 };
 
 EigmlBackend *eigml_cpu_backend_new (GError **error);
+const char *eigml_cpu_blas_better_coretype (void);
 #ifdef HAVE_VULKAN
 EigmlBackend *eigml_vulkan_backend_new (gboolean allow_software,
                                         const char *device_selector,

@@ -138,15 +138,31 @@ eigml_node_same_shape (const EigmlNode *a,
   return TRUE;
 }
 
+static const char *
+node_kind_name (const EigmlNode *node)
+{
+  static const char *leaf_names[] = {
+    [EIGML_LEAF_INPUT] = "input", [EIGML_LEAF_CONSTANT] = "constant",
+    [EIGML_LEAF_PARAM] = "parameter", [EIGML_LEAF_PARAM_GRAD] = "gradient",
+    [EIGML_LEAF_PARAM_M] = "moment", [EIGML_LEAF_PARAM_V] = "moment",
+    [EIGML_LEAF_GRAD_ALL] = "gradients",
+  };
+
+  if (node->op == EIGML_OP_LEAF && (guint) node->leaf < G_N_ELEMENTS (leaf_names) &&
+      leaf_names[node->leaf] != NULL)
+    return leaf_names[node->leaf];
+  return eigml_op_get_name (node->op);
+}
+
 char *
 eigml_node_describe (const EigmlNode *node)
 {
   g_autofree char *shape = eigml_shape_to_string (node->shape, node->n_dims);
 
   if (node->name != NULL)
-    return g_strdup_printf ("'%s' (%s %s%s)", node->name, eigml_op_get_name (node->op),
+    return g_strdup_printf ("'%s' (%s %s%s)", node->name, node_kind_name (node),
                             eigml_dtype_get_name (node->dtype), shape);
-  return g_strdup_printf ("#%u (%s %s%s)", node->id, eigml_op_get_name (node->op),
+  return g_strdup_printf ("#%u (%s %s%s)", node->id, node_kind_name (node),
                           eigml_dtype_get_name (node->dtype), shape);
 }
 

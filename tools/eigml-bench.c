@@ -1,0 +1,372 @@
+/* eigml-bench.c: `eigml bench`, measurements against peers in the same run
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * matmul at each size: raw OpenBLAS cblas_sgemm, the CPU backend and the
+ * Vulkan backend (through a graph, as models run); one BERT-base encoder
+ * layer forward + backward on the CPU backend and in PyTorch
+ * (tools/bench/torch_bert_layer.py under /usr/bin/python3). Every time is
+ * the best of several runs after a warm-up; ratio = peer time / Eigml time,
+ * so above 1 means Eigml is faster.
+ */
+#include "config.h"
+
+#include "eigml-tool.h"
+#include "eigml-context-private.h"
+#include "engine/graph.h"
+#include "nn/nn.h"
+
+#include <cblas.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+
+typedef struct
+{
+  gboolean json;
+  double min_seconds;
+  int min_repeat;
+} BenchOptions;
+
+static void
+report (const BenchOptions *o,
+        const char *name,
+        double eigml_ms,
+        const char *peer,
+        double peer_ms,
+        double gflop)
+{
+  double ratio = peer_ms > 0 ? peer_ms / eigml_ms : NAN;
+
+  if (o->json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+      json_builder_set_member_name (b, "eigml_ms");
+      json_builder_add_double_value (b, eigml_ms);
+      json_builder_set_member_name (b, "peer");
+      if (peer)
+        json_builder_add_string_value (b, peer);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "peer_ms");
+      if (peer_ms > 0)
+        json_builder_add_double_value (b, peer_ms);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "ratio");
+      if (isfinite (ratio))
+        json_builder_add_double_value (b, ratio);
+      else
+        json_builder_add_null_value (b);
+      if (gflop > 0)
+        {
+          json_builder_set_member_name (b, "eigml_gflops");
+          json_builder_add_double_value (b, gflop / (eigml_ms / 1000.0));
+          if (peer_ms > 0)
+            {
+              json_builder_set_member_name (b, "peer_gflops");
+              json_builder_add_double_value (b, gflop / (peer_ms / 1000.0));
+            }
+        }
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+    }
+  else if (peer_ms > 0)
+    printf ("%-28s eigml %10.2f ms %8.1f GFLOP/s | %-16s %10.2f ms | ratio %.2f\n", name, eigml_ms,
+            gflop > 0 ? gflop / (eigml_ms / 1000.0) : 0.0, peer, peer_ms, ratio);
+  else
+    printf ("%-28s eigml %10.2f ms %8.1f GFLOP/s | %s\n", name, eigml_ms,
+            gflop > 0 ? gflop / (eigml_ms / 1000.0) : 0.0, peer ? peer : "no peer");
+  fflush (stdout);
+}
+
+/* best time of at least min_repeat runs or min_seconds, after one warm-up */
+#define TIME_BEST(o, out_ms, body)                                             \
+  G_STMT_START {                                                               \
+    gint64 start_all;                                                          \
+    int runs = 0;                                                              \
+    double best = INFINITY;                                                    \
+    body;                                                                      \
+    start_all = g_get_monotonic_time ();                                       \
+    do                                                                         \
+      {                                                                        \
+        gint64 t0 = g_get_monotonic_time ();                                   \
+        body;                                                                  \
+        best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);            \
+        runs++;                                                                \
+      }                                                                        \
+    while (runs < (o)->min_repeat ||                                           \
+           (g_get_monotonic_time () - start_all) < (o)->min_seconds * 1e6);    \
+    (out_ms) = best;                                                           \
+  } G_STMT_END
+
+static void
+fill_random (float *x,
+             gsize n,
+             guint32 seed)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+
+  for (gsize i = 0; i < n; i++)
+    x[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+}
+
+/* The graph product and the raw cblas_sgemm are timed in alternation, so
+ * that load from elsewhere on the machine affects both alike. */
+static gboolean
+bench_matmul (const BenchOptions *o,
+              EigmlContext *ctx,
+              gint64 n,
+              double *out_ms,
+              double *out_blas_ms,
+              GError **error)
+{
+  g_autoptr (EigmlGraph) g = eigml_graph_new (ctx);
+  gint64 shape[2] = { n, n };
+  EigmlNode *a = eigml_graph_input (g, "a", EIGML_DTYPE_F32, 2, shape);
+  EigmlNode *b = eigml_graph_input (g, "b", EIGML_DTYPE_F32, 2, shape);
+  g_autofree float *da = g_new (float, n * n);
+  g_autofree float *db = g_new (float, n * n);
+  g_autofree float *dc = g_new (float, n * n);
+  gboolean software = eigml_context_get_is_software (ctx);
+  double best = INFINITY, best_blas = INFINITY;
+  gint64 start;
+  int runs = 0;
+
+  eigml_graph_mark_output (g, eigml_op_matmul (g, a, b, FALSE, FALSE));
+  fill_random (da, n * n, 3);
+  fill_random (db, n * n, 4);
+  if (!eigml_graph_set_input_floats (g, a, da, n * n, error) ||
+      !eigml_graph_set_input_floats (g, b, db, n * n, error) ||
+      !eigml_graph_compute (g, error))
+    return FALSE;
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, da, n, db, n, 0.0f, dc, n);
+  start = g_get_monotonic_time ();
+  do
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, da, n, db, n, 0.0f,
+                   dc, n);
+      best_blas = MIN (best_blas, (g_get_monotonic_time () - t0) / 1000.0);
+      t0 = g_get_monotonic_time ();
+      if (!eigml_graph_compute (g, error))
+        return FALSE;
+      best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);
+      runs++;
+    }
+  /* a software Vulkan device takes seconds per product: one timed run */
+  while (!software && (runs < o->min_repeat ||
+                       (g_get_monotonic_time () - start) < o->min_seconds * 1e6));
+  *out_ms = best;
+  *out_blas_ms = best_blas;
+  return TRUE;
+}
+
+static char *
+find_torch_script (void)
+{
+  const char *env = g_getenv ("EIGML_BENCH_TORCH_SCRIPT");
+  const char *candidates[] = {
+    EIGML_SOURCE_DIR "/tools/bench/torch_bert_layer.py",
+    EIGML_DATADIR "/bench/torch_bert_layer.py",
+  };
+
+  if (env != NULL)
+    return g_strdup (env);
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
+      return g_strdup (candidates[i]);
+  return NULL;
+}
+
+/* runs the PyTorch peer; returns its best time or a negative value */
+static double
+run_torch_peer (gint64 batch,
+                gint64 seq,
+                int threads,
+                char **peer_name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *script = find_torch_script ();
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *batch_s = g_strdup_printf ("%" G_GINT64_FORMAT, batch);
+  g_autofree char *seq_s = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  g_autofree char *threads_s = g_strdup_printf ("%d", threads);
+  const char *argv[] = { "/usr/bin/python3", script, "--batch", batch_s, "--seq", seq_s,
+                         "--threads", threads_s, NULL };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  int status;
+  JsonObject *obj;
+
+  if (script == NULL)
+    {
+      fprintf (stderr, "eigml bench: tools/bench/torch_bert_layer.py not found "
+                       "(set EIGML_BENCH_TORCH_SCRIPT)\n");
+      return -1;
+    }
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                     &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      fprintf (stderr, "eigml bench: the PyTorch peer failed (%s)%s%s\n", error->message,
+               err && *err ? ":\n" : "", err ? err : "");
+      return -1;
+    }
+  if (!json_parser_load_from_data (parser, out, -1, &error) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      fprintf (stderr, "eigml bench: the PyTorch peer printed no JSON object: %s\n", out);
+      return -1;
+    }
+  obj = json_node_get_object (json_parser_get_root (parser));
+  *peer_name = g_strdup (json_object_get_string_member_with_default (obj, "peer", "pytorch"));
+  return json_object_get_double_member_with_default (obj, "ms", -1.0);
+}
+
+static gboolean
+bench_bert_layer (const BenchOptions *o,
+                  EigmlContext *ctx,
+                  gint64 batch,
+                  gint64 seq,
+                  gboolean with_torch,
+                  GError **error)
+{
+  g_autoptr (EigmlParamStore) store = eigml_param_store_new (ctx, 1);
+  g_autoptr (EigmlGraph) g = eigml_graph_new (ctx);
+  EigmlTransformerConfig cfg = { .hidden = 768, .heads = 12, .ffn = 3072, .eps = 1e-12f,
+                                 .dropout = 0.1f, .attn_dropout = 0.1f, .pre_ln = FALSE };
+  EigmlTransformerBlock block;
+  gint64 xs[3] = { batch, seq, 768 }, ms_shape[4] = { batch, 1, 1, seq };
+  EigmlNode *x, *mask, *y, *w, *loss;
+  g_autofree float *xd = g_new (float, batch * seq * 768);
+  g_autofree float *md = g_new0 (float, batch * seq);
+  gboolean ok = TRUE;
+  double ms, peer_ms = -1.0;
+  g_autofree char *peer = NULL;
+  g_autofree char *name = g_strdup_printf ("bert-layer-fwd-bwd-%s", eigml_backend_kind_to_string (
+                                             eigml_context_get_backend (ctx)));
+  /* forward GEMMs: 4 h^2 + 2 h f per token, attention 2 t h per token; backward twice that */
+  double gflop = 3.0 * 2.0 * batch * seq * (4.0 * 768 * 768 + 2.0 * 768 * 3072 + 2.0 * seq * 768) / 1e9;
+
+  if (!eigml_transformer_block_init (&block, store, "encoder.layer.0", &cfg, error))
+    return FALSE;
+  x = eigml_graph_input (g, "x", EIGML_DTYPE_F32, 3, xs);
+  eigml_node_set_requires_grad (x, TRUE);
+  mask = eigml_graph_input (g, "mask", EIGML_DTYPE_F32, 4, ms_shape);
+  y = eigml_transformer_block_forward (g, &block, x, mask, TRUE);
+  fill_random (xd, batch * seq * 768, 5);
+  w = eigml_graph_constant (g, "w", 3, xs, xd);
+  loss = eigml_op_sum_all (g, eigml_op_mul (g, y, w));
+  if (!eigml_graph_backward (g, loss, error) || !eigml_graph_prepare (g, error))
+    return FALSE;
+  fill_random (xd, batch * seq * 768, 6);
+  if (!eigml_graph_set_input_floats (g, x, xd, batch * seq * 768, error) ||
+      !eigml_graph_set_input_floats (g, mask, md, batch * seq, error) ||
+      !eigml_graph_set_rng (g, 1, 0, error))
+    return FALSE;
+  TIME_BEST (o, ms, ok = ok && eigml_graph_compute (g, error));
+  if (!ok)
+    return FALSE;
+  if (with_torch)
+    peer_ms = run_torch_peer (batch, seq, omp_get_max_threads (), &peer);
+  report (o, name, ms, peer ? peer : (with_torch ? "pytorch (failed)" : NULL), peer_ms, gflop);
+  return TRUE;
+}
+
+int
+eigml_tool_bench (int argc,
+                  char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) options = g_option_context_new ("- measure Eigml against its peers");
+  g_autoptr (EigmlContext) cpu = NULL;
+  g_autoptr (EigmlContext) vk = NULL;
+  BenchOptions o = { FALSE, 1.0, 3 };
+  g_autofree char *sizes_s = g_strdup ("512,1024,2048");
+  gboolean no_vulkan = FALSE, no_torch = FALSE, no_matmul = FALSE, no_bert = FALSE;
+  int bert_batch = 8, bert_seq = 128;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "one JSON object per line per measurement", NULL },
+    { "sizes", 0, 0, G_OPTION_ARG_STRING, &sizes_s, "matmul sizes (default 512,1024,2048)", "LIST" },
+    { "no-vulkan", 0, 0, G_OPTION_ARG_NONE, &no_vulkan, "skip the Vulkan backend", NULL },
+    { "no-torch", 0, 0, G_OPTION_ARG_NONE, &no_torch, "skip the PyTorch peer", NULL },
+    { "no-matmul", 0, 0, G_OPTION_ARG_NONE, &no_matmul, "skip the matmul measurements", NULL },
+    { "no-bert", 0, 0, G_OPTION_ARG_NONE, &no_bert, "skip the BERT layer measurement", NULL },
+    { "bert-batch", 0, 0, G_OPTION_ARG_INT, &bert_batch, "BERT layer batch (default 8)", "N" },
+    { "bert-seq", 0, 0, G_OPTION_ARG_INT, &bert_seq, "BERT layer sequence length (default 128)", "N" },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &o.min_repeat, "at least N timed runs (default 3)", "N" },
+    { NULL }
+  };
+  g_auto (GStrv) sizes = NULL;
+
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    return eigml_tool_fail ("bench", error);
+  if (o.min_repeat < 1 || bert_batch < 1 || bert_seq < 1 || bert_seq > 4096)
+    {
+      fprintf (stderr, "eigml bench: --repeat, --bert-batch and --bert-seq must be positive\n");
+      return 2;
+    }
+  cpu = eigml_context_new (EIGML_BACKEND_CPU, NULL, &error);
+  if (cpu == NULL)
+    return eigml_tool_fail ("bench", error);
+  if (!no_vulkan)
+    {
+      vk = eigml_context_new (EIGML_BACKEND_VULKAN, NULL, &error);
+      if (vk == NULL)
+        {
+          fprintf (stderr, "eigml bench: no Vulkan measurement: %s\n", error->message);
+          g_clear_error (&error);
+        }
+    }
+  if (!o.json)
+    {
+      printf ("CPU backend: %s\n", eigml_context_get_device_name (cpu));
+      if (vk)
+        printf ("Vulkan backend: %s%s\n", eigml_context_get_device_name (vk),
+                eigml_context_get_is_software (vk) ? " (software)" : "");
+    }
+
+  sizes = g_strsplit (sizes_s, ",", -1);
+  for (guint i = 0; !no_matmul && sizes[i] != NULL; i++)
+    {
+      gint64 n = g_ascii_strtoll (sizes[i], NULL, 10);
+      double blas_ms, ms;
+      double gflop;
+      char name[64];
+
+      if (n <= 0 || n > 16384)
+        {
+          fprintf (stderr, "eigml bench: bad matmul size '%s'\n", sizes[i]);
+          return 2;
+        }
+      gflop = 2.0 * n * n * n / 1e9;
+      if (!bench_matmul (&o, cpu, n, &ms, &blas_ms, &error))
+        return eigml_tool_fail ("bench", error);
+      g_snprintf (name, sizeof name, "matmul-%" G_GINT64_FORMAT "-openblas", n);
+      report (&o, name, blas_ms, NULL, -1, gflop);
+      g_snprintf (name, sizeof name, "matmul-%" G_GINT64_FORMAT "-cpu", n);
+      report (&o, name, ms, "openblas", blas_ms, gflop);
+      if (vk != NULL)
+        {
+          if (!bench_matmul (&o, vk, n, &ms, &blas_ms, &error))
+            return eigml_tool_fail ("bench", error);
+          g_snprintf (name, sizeof name, "matmul-%" G_GINT64_FORMAT "-vulkan", n);
+          report (&o, name, ms, "openblas", blas_ms, gflop);
+        }
+    }
+  if (!no_bert && !bench_bert_layer (&o, cpu, bert_batch, bert_seq, !no_torch, &error))
+    return eigml_tool_fail ("bench", error);
+  return 0;
+}
