@@ -23,6 +23,7 @@
 #include "vulkan-private.h"
 #include "eigml-error.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
 
@@ -68,7 +69,7 @@ default_cache_path (EigmlVulkanBackend *vk)
     g_snprintf (uuid + 2 * i, 3, "%02x", vk->props.pipelineCacheUUID[i]);
   name = g_strdup_printf ("vulkan-pipelines-%04x-%04x-%s.bin", vk->props.vendorID,
                           vk->props.deviceID, uuid);
-  return g_build_filename (g_get_user_cache_dir (), "eigml", name);
+  return g_build_filename (g_get_user_cache_dir (), "eigml", name, NULL);
 }
 
 static void

@@ -200,6 +200,7 @@ typedef struct
   guint32 push[EIGML_VK_PUSH_WORDS];
   guint push_words;
   guint32 groups[3];
+  guint32 base[3];         /* vkCmdDispatchBase offsets (matmul grids) */
 } EigmlVkDispatch;
 
 typedef struct
