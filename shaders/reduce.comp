@@ -7,9 +7,12 @@
  *
  * MODE 0: one workgroup per (output, chunk), a strided loop then a
  *         shared-memory tree: for reductions along the innermost axis.
- * MODE 1: one invocation per (output, chunk), a serial compensated
- *         (Kahan) sum: neighbouring invocations read neighbouring
- *         addresses when the innermost axis is kept.
+ * MODE 1: one invocation per (output, chunk), a serial loop: neighbouring
+ *         invocations read neighbouring addresses when the innermost axis
+ *         is kept.
+ * Sums are compensated (each addition's rounding error is kept with
+ * TwoSum, and carried through the tree), so they come close to the CPU
+ * kernel's double accumulation.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -78,6 +81,42 @@ load (uint base,
   return p.square != 0 ? v * v : v;
 }
 
+/* a + b = s + e exactly (Knuth's TwoSum) */
+vec2
+two_sum (float a,
+         float b)
+{
+  precise float s = a + b;
+  precise float bp = s - a;
+  precise float e = (a - (s - bp)) + (b - bp);
+  return vec2 (s, e);
+}
+
+/* compensated workgroup sum of (sum, error) pairs */
+float
+group_sum (vec2 v)
+{
+  uint lid = gl_LocalInvocationID.x;
+
+  row_red_a[lid] = v.x;
+  row_red_b[lid] = v.y;
+  barrier ();
+  for (uint s = WG_SIZE / 2; s > 0; s >>= 1)
+    {
+      if (lid < s)
+        {
+          vec2 t = two_sum (row_red_a[lid], row_red_a[lid + s]);
+          precise float e = row_red_b[lid] + row_red_b[lid + s] + t.y;
+          row_red_a[lid] = t.x;
+          row_red_b[lid] = e;
+        }
+      barrier ();
+    }
+  precise float r = row_red_a[0] + row_red_b[0];
+  barrier ();
+  return r;
+}
+
 void
 main ()
 {
@@ -110,42 +149,40 @@ main ()
   uint k0 = c * p.chunk_len;
   uint k1 = min (k0 + p.chunk_len, p.count);
 
-  if (MODE == 0)
+  if (p.op == 1)
     {
-      acc = p.op == 1 ? NEG_INF : 0.0;
-      for (uint k = k0 + gl_LocalInvocationID.x; k < k1; k += WG_SIZE)
-        {
-          float v = load (base, k);
-          if (p.op == 1)
-            acc = v > acc ? v : acc;
-          else
-            acc += v;
-        }
-      acc = p.op == 1 ? row_max (acc) : row_sum (acc);
-      if (gl_LocalInvocationID.x != 0)
-        return;
-    }
-  else if (p.op == 1)
-    {
+      uint first = MODE == 0 ? gl_LocalInvocationID.x : 0;
+      uint step = MODE == 0 ? WG_SIZE : 1;
       acc = NEG_INF;
-      for (uint k = k0; k < k1; k++)
+      for (uint k = k0 + first; k < k1; k += step)
         {
           float v = load (base, k);
           acc = v > acc ? v : acc;
         }
+      if (MODE == 0)
+        acc = row_max (acc);
     }
   else
     {
-      precise float s = 0.0, comp = 0.0;
-      for (uint k = k0; k < k1; k++)
+      uint first = MODE == 0 ? gl_LocalInvocationID.x : 0;
+      uint step = MODE == 0 ? WG_SIZE : 1;
+      vec2 se = vec2 (0.0);
+      for (uint k = k0 + first; k < k1; k += step)
         {
-          precise float yk = load (base, k) - comp;
-          precise float tk = s + yk;
-          comp = (tk - s) - yk;
-          s = tk;
+          vec2 t = two_sum (se.x, load (base, k));
+          precise float e = se.y + t.y;
+          se = vec2 (t.x, e);
         }
-      acc = s;
+      if (MODE == 0)
+        acc = group_sum (se);
+      else
+        {
+          precise float r = se.x + se.y;
+          acc = r;
+        }
     }
+  if (MODE == 0 && gl_LocalInvocationID.x != 0)
+    return;
 
   if (p.divisor != 1.0)
     acc /= p.divisor;
