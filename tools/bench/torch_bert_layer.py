@@ -2,11 +2,17 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The peer of `eigml bench`: one BERT-base encoder layer, forward and
 backward, in PyTorch (Debian's python3-torch), on the same shapes and thread
-count as Eigml's measurement. Prints one JSON object."""
+count as Eigml's measurement.
+
+Without --serve it prints one JSON object with the best of --repeat steps.
+With --serve it prints "ready" after a warm-up step, then for every line
+"step" read on standard input runs one step and prints its time in ms, so
+that the caller can alternate its own steps with these."""
 
 import argparse
 import json
 import math
+import sys
 import time
 
 import torch
@@ -54,6 +60,7 @@ def main():
     parser.add_argument("--ffn", type=int, default=3072)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--serve", action="store_true")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -68,6 +75,16 @@ def main():
         loss.backward()
 
     step()  # warm-up
+    if args.serve:
+        print("ready " + json.dumps({"peer": "pytorch " + torch.__version__,
+                                     "threads": torch.get_num_threads()}), flush=True)
+        for line in sys.stdin:
+            if line.strip() != "step":
+                break
+            t0 = time.perf_counter()
+            step()
+            print("%.6f" % ((time.perf_counter() - t0) * 1000.0), flush=True)
+        return
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()

@@ -53,9 +53,54 @@ eigml_cpu_binary (const EigmlNode *node)
 
   if (na->n_elements == n && nb->n_elements == n)
     {
+      switch (kind)
+        {
+        case EIGML_BINARY_ADD:
 #pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN)
-      for (gint64 i = 0; i < n; i++)
-        y[i] = binary_apply (kind, a[i], b[i]);
+          for (gint64 i = 0; i < n; i++)
+            y[i] = a[i] + b[i];
+          break;
+        case EIGML_BINARY_MUL:
+#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN)
+          for (gint64 i = 0; i < n; i++)
+            y[i] = a[i] * b[i];
+          break;
+        default:
+#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN)
+          for (gint64 i = 0; i < n; i++)
+            y[i] = binary_apply (kind, a[i], b[i]);
+          break;
+        }
+      return;
+    }
+
+  /* a row vector over rows (bias add, per-feature scale) */
+  if (na->n_elements == n && nb->n_dims >= 1 && node->n_dims >= 1 &&
+      nb->n_elements == nb->shape[nb->n_dims - 1] &&
+      nb->n_elements == node->shape[node->n_dims - 1])
+    {
+      gint64 cols = nb->n_elements, rows = n / cols;
+#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN)
+      for (gint64 r = 0; r < rows; r++)
+        {
+          const float *ra = a + r * cols;
+          float *ry = y + r * cols;
+          switch (kind)
+            {
+            case EIGML_BINARY_ADD:
+              for (gint64 j = 0; j < cols; j++)
+                ry[j] = ra[j] + b[j];
+              break;
+            case EIGML_BINARY_MUL:
+              for (gint64 j = 0; j < cols; j++)
+                ry[j] = ra[j] * b[j];
+              break;
+            default:
+              for (gint64 j = 0; j < cols; j++)
+                ry[j] = binary_apply (kind, ra[j], b[j]);
+              break;
+            }
+        }
       return;
     }
 

@@ -4,7 +4,9 @@
  *
  * Each batch is one cblas_sgemm. Many small products (attention heads) are
  * spread over threads instead, each calling a single-threaded GEMM, which
- * OpenBLAS runs faster than one threaded call per small product.
+ * OpenBLAS runs faster than one threaded call per small product. OpenBLAS
+ * built for OpenMP (what Eigml links on Debian) runs single-threaded inside
+ * a parallel region by itself; the pthread build must be told.
  */
 #include "config.h"
 
@@ -39,12 +41,16 @@ eigml_cpu_matmul (const EigmlNode *node)
     }
 
   {
+    gboolean openmp_blas = openblas_get_parallel () == 2;
     int saved = openblas_get_num_threads ();
-    openblas_set_num_threads (1);
+
+    if (!openmp_blas)
+      openblas_set_num_threads (1);
 #pragma omp parallel for schedule(static)
     for (gint64 i = 0; i < batch; i++)
       cblas_sgemm (CblasRowMajor, opa, opb, m, n, k, 1.0f, pa + i * stride_a, lda,
                    pb + i * stride_b, ldb, 0.0f, pc + i * m * n, n);
-    openblas_set_num_threads (saved);
+    if (!openmp_blas)
+      openblas_set_num_threads (saved);
   }
 }

@@ -238,65 +238,167 @@ reduce_offset (const ReducePlan *p,
   return off;
 }
 
+static inline double
+reduce_step (EigmlReduceKind kind,
+             double acc,
+             double v)
+{
+  switch (kind)
+    {
+    case EIGML_REDUCE_MAX:
+      return v > acc ? v : acc;
+    case EIGML_REDUCE_SUMSQ:
+      return acc + v * v;
+    default:
+      return acc + v;
+    }
+}
+
+/* The input seen as [outer, reduced, inner] when the reduced axes are
+ * adjacent (after dropping size-1 axes): the common cases of bias and
+ * LayerNorm gradients (reduce the leading axes) and of row sums (the last). */
+static gboolean
+reduce_as_block (const EigmlNode *x,
+                 guint mask4,
+                 gint64 *outer,
+                 gint64 *count,
+                 gint64 *inner)
+{
+  gint64 shape[4];
+  int first = -1, last = -1;
+
+  eigml_node_shape4 (x, shape);
+  for (int a = 0; a < 4; a++)
+    if (((mask4 >> a) & 1) && shape[a] > 1)
+      {
+        if (first < 0)
+          first = a;
+        last = a;
+      }
+  if (first < 0)
+    {
+      *outer = x->n_elements;
+      *count = 1;
+      *inner = 1;
+      return TRUE;
+    }
+  for (int a = first; a <= last; a++)
+    if (!((mask4 >> a) & 1) && shape[a] > 1)
+      return FALSE;
+  *outer = *count = *inner = 1;
+  for (int a = 0; a < 4; a++)
+    {
+      if (a < first)
+        *outer *= shape[a];
+      else if (a <= last)
+        *count *= shape[a];
+      else
+        *inner *= shape[a];
+    }
+  /* size-1 axes inside the kept range are harmless */
+  return TRUE;
+}
+
 void
 eigml_cpu_reduce (const EigmlNode *node)
 {
   const float *x = CPU_F32 (node->src[0]);
   float *y = CPU_F32 (node);
   EigmlReduceKind kind = node->ip[0];
+  double init = kind == EIGML_REDUCE_MAX ? -INFINITY : 0.0;
+  gint64 outer, count, inner;
   ReducePlan p;
   gint64 n_out = node->n_elements;
 
-  reduce_plan (node, node->src[0], (guint) node->ip[1], &p);
-
-  if (n_out < 4 && p.count > CPU_PARALLEL_MIN)
+  if (reduce_as_block (node->src[0], (guint) node->ip[1], &outer, &count, &inner))
     {
-      /* few outputs over many inputs: split each reduction across threads */
-      for (gint64 o = 0; o < n_out; o++)
+      gboolean big = node->src[0]->n_elements > CPU_PARALLEL_MIN;
+
+      if (inner == 1 && outer < 4 && big)
         {
-          gint64 base = reduce_base (&p, o);
-          double acc = kind == EIGML_REDUCE_MAX ? -INFINITY : 0.0;
-          if (kind == EIGML_REDUCE_MAX)
+          /* few long rows: split each row across threads */
+          for (gint64 o = 0; o < outer; o++)
             {
-#pragma omp parallel for reduction(max:acc) schedule(static)
-              for (gint64 k = 0; k < p.count; k++)
-                acc = fmax (acc, x[base + reduce_offset (&p, k)]);
-            }
-          else
-            {
-#pragma omp parallel for reduction(+:acc) schedule(static)
-              for (gint64 k = 0; k < p.count; k++)
+              const float *r = x + o * count;
+              double acc = init;
+              if (kind == EIGML_REDUCE_MAX)
                 {
-                  double v = x[base + reduce_offset (&p, k)];
-                  acc += kind == EIGML_REDUCE_SUMSQ ? v * v : v;
+#pragma omp parallel for reduction(max:acc) schedule(static)
+                  for (gint64 k = 0; k < count; k++)
+                    acc = fmax (acc, r[k]);
                 }
+              else
+                {
+#pragma omp parallel for reduction(+:acc) schedule(static)
+                  for (gint64 k = 0; k < count; k++)
+                    acc += kind == EIGML_REDUCE_SUMSQ ? (double) r[k] * r[k] : (double) r[k];
+                }
+              y[o] = (float) (kind == EIGML_REDUCE_MEAN ? acc / (double) count : acc);
             }
-          y[o] = (float) (kind == EIGML_REDUCE_MEAN ? acc / (double) p.count : acc);
+          return;
         }
+      if (inner == 1)
+        {
+#pragma omp parallel for schedule(static) if (big)
+          for (gint64 o = 0; o < outer; o++)
+            {
+              const float *r = x + o * count;
+              double acc = init;
+              for (gint64 k = 0; k < count; k++)
+                acc = reduce_step (kind, acc, r[k]);
+              y[o] = (float) (kind == EIGML_REDUCE_MEAN ? acc / (double) count : acc);
+            }
+          return;
+        }
+      /* reduce over the middle axis: threads take column blocks, each sums
+       * its columns over the rows in order (vectorised along the columns) */
+#pragma omp parallel if (big)
+      {
+        int nt = omp_get_num_threads (), t = omp_get_thread_num ();
+        gint64 work = outer * inner;
+        gint64 w0 = work * t / nt, w1 = work * (t + 1) / nt;
+        g_autofree double *acc = NULL;
+
+        while (w0 < w1)
+          {
+            gint64 o = w0 / inner, j0 = w0 % inner;
+            gint64 j1 = MIN (inner, j0 + (w1 - w0));
+            const float *base = x + o * count * inner;
+
+            if (acc == NULL)
+              acc = g_new (double, inner);
+            for (gint64 j = j0; j < j1; j++)
+              acc[j] = init;
+            for (gint64 k = 0; k < count; k++)
+              {
+                const float *r = base + k * inner;
+                if (kind == EIGML_REDUCE_MAX)
+                  for (gint64 j = j0; j < j1; j++)
+                    acc[j] = r[j] > acc[j] ? r[j] : acc[j];
+                else if (kind == EIGML_REDUCE_SUMSQ)
+                  for (gint64 j = j0; j < j1; j++)
+                    acc[j] += (double) r[j] * r[j];
+                else
+                  for (gint64 j = j0; j < j1; j++)
+                    acc[j] += r[j];
+              }
+            for (gint64 j = j0; j < j1; j++)
+              y[o * inner + j] = (float) (kind == EIGML_REDUCE_MEAN ? acc[j] / (double) count
+                                                                    : acc[j]);
+            w0 += j1 - j0;
+          }
+      }
       return;
     }
 
+  reduce_plan (node, node->src[0], (guint) node->ip[1], &p);
 #pragma omp parallel for schedule(static) if (node->src[0]->n_elements > CPU_PARALLEL_MIN)
   for (gint64 o = 0; o < n_out; o++)
     {
       gint64 base = reduce_base (&p, o);
-      double acc = kind == EIGML_REDUCE_MAX ? -INFINITY : 0.0;
+      double acc = init;
       for (gint64 k = 0; k < p.count; k++)
-        {
-          double v = x[base + reduce_offset (&p, k)];
-          switch (kind)
-            {
-            case EIGML_REDUCE_MAX:
-              acc = v > acc ? v : acc;
-              break;
-            case EIGML_REDUCE_SUMSQ:
-              acc += v * v;
-              break;
-            default:
-              acc += v;
-              break;
-            }
-        }
+        acc = reduce_step (kind, acc, x[base + reduce_offset (&p, k)]);
       y[o] = (float) (kind == EIGML_REDUCE_MEAN ? acc / (double) p.count : acc);
     }
 }
