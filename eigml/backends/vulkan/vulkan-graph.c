@@ -532,6 +532,9 @@ vk_graph_free (EigmlVulkanBackend *vk,
                EigmlVkGraph *vg)
 {
   g_ptr_array_remove (vk->graphs, vg);
+  /* after a timeout the command buffer may still be pending */
+  if (vk->lost)
+    vkDeviceWaitIdle (vk->device);
   if (vg->pool != VK_NULL_HANDLE)
     vkDestroyDescriptorPool (vk->device, vg->pool, NULL);
   if (vg->cmd != VK_NULL_HANDLE)
