@@ -126,7 +126,7 @@ main ()
             bv[j] = tile_b[kk * SB + tx + j * (BN / TN)];
           for (uint i = 0; i < TM; i++)
             for (uint j = 0; j < TN; j++)
-              acc[i * TN + j] = fma (av[i], bv[j], acc[i * TN + j]);
+              acc[i * TN + j] += av[i] * bv[j];
         }
       barrier ();
     }
