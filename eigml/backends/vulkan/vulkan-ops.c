@@ -17,7 +17,6 @@
 #include "eigml-error.h"
 
 #include <string.h>
-#include <stdlib.h>
 
 #define ELEMENTWISE_WG 256u
 
@@ -867,14 +866,7 @@ encode_matmul (EigmlVkEncoder *enc,
   guint32 spec_large[6] = { 256, 64, 64, 16, 4, 4 };
   guint32 spec_small[6] = { 256, 32, 32, 16, 2, 2 };
   const guint32 *spec = (m <= 32 || n <= 32) ? spec_small : spec_large;
-  guint32 spec_env[6];
-  if (g_getenv ("TMP_MATMUL_SPEC"))
-    {
-      g_auto (GStrv) parts = g_strsplit (g_getenv ("TMP_MATMUL_SPEC"), ",", 6);
-      for (int i = 0; i < 6; i++)
-        spec_env[i] = atoi (parts[i]);
-      spec = spec_env;
-    }
+
   guint32 bm = spec[1], bn = spec[2], bk = spec[3];
   EigmlVkBinding out = node_binding (node, TRUE);
   VkDeviceSize partial_offset = 0;
