@@ -700,6 +700,186 @@ test_large_reduce (void)
   g_assert_cmpuint (stats.scratch_bytes, >, 0);
 }
 
+/* ---- comparisons with the CPU backend ------------------------------------ */
+
+typedef struct
+{
+  guint n_dims;
+  gint64 shape[4];
+} InputShape;
+
+typedef EigmlNode *(*BuildFunc) (EigmlGraph *g,
+                                 EigmlNode **x,
+                                 gconstpointer data);
+
+static float *
+run_built (EigmlContext *context,
+           guint n_in,
+           const InputShape *shapes,
+           float **values,
+           BuildFunc build,
+           gconstpointer data,
+           gsize *n_out,
+           EigmlVulkanGraphStats *stats)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlGraph) g = eigml_graph_new (context);
+  EigmlNode *x[6], *y;
+  float *out;
+
+  for (guint i = 0; i < n_in; i++)
+    x[i] = eigml_graph_input (g, NULL, EIGML_DTYPE_F32, shapes[i].n_dims, shapes[i].shape);
+  y = build (g, x, data);
+  eigml_graph_mark_output (g, y);
+  eigml_graph_poison (g, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < n_in; i++)
+    g_assert_true (eigml_graph_set_input_floats (g, x[i], values[i], x[i]->n_elements, &error));
+  g_assert_true (eigml_graph_compute (g, &error));
+  g_assert_no_error (error);
+  if (stats != NULL)
+    g_assert_true (eigml_vulkan_graph_get_stats (g, stats));
+  out = eigml_graph_dup_floats (g, y, &error);
+  g_assert_no_error (error);
+  *n_out = (gsize) y->n_elements;
+  return out;
+}
+
+/* max |vk - cpu| / max |cpu| <= tol; returns the Vulkan graph's counts */
+static EigmlVulkanGraphStats
+compare_with_cpu (EigmlContext *vk,
+                  guint n_in,
+                  const InputShape *shapes,
+                  BuildFunc build,
+                  gconstpointer data,
+                  double tol)
+{
+  g_autoptr (EigmlContext) cpu = eigml_context_new (EIGML_BACKEND_CPU, NULL, NULL);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (n_in * 1000 + (guint) shapes[0].shape[0]);
+  float *values[6];
+  g_autofree float *yc = NULL;
+  g_autofree float *yv = NULL;
+  gsize nc, nv;
+  double max_ref = 0.0, max_err = 0.0;
+  EigmlVulkanGraphStats stats;
+
+  for (guint i = 0; i < n_in; i++)
+    {
+      gint64 n = 1;
+      for (guint d = 0; d < shapes[i].n_dims; d++)
+        n *= shapes[i].shape[d];
+      values[i] = random_floats (rand, n, -1, 1);
+    }
+  yc = run_built (cpu, n_in, shapes, values, build, data, &nc, NULL);
+  yv = run_built (vk, n_in, shapes, values, build, data, &nv, &stats);
+  g_assert_cmpuint (nc, ==, nv);
+  for (gsize i = 0; i < nc; i++)
+    {
+      max_ref = MAX (max_ref, fabs (yc[i]));
+      max_err = MAX (max_err, fabs ((double) yc[i] - yv[i]));
+      g_assert_false (isnan (yv[i]));
+    }
+  if (!(max_err <= tol * MAX (max_ref, 1e-30)))
+    g_error ("Vulkan differs from the CPU: max error %.3g, max |cpu| %.3g", max_err, max_ref);
+  for (guint i = 0; i < n_in; i++)
+    g_free (values[i]);
+  return stats;
+}
+
+typedef struct
+{
+  gboolean ta, tb;
+} MatmulFlags;
+
+static EigmlNode *
+build_matmul (EigmlGraph *g,
+              EigmlNode **x,
+              gconstpointer data)
+{
+  const MatmulFlags *f = data;
+  return eigml_op_matmul (g, x[0], x[1], f->ta, f->tb);
+}
+
+/* tiles that do not divide the sizes, transposes, shared operands (batch
+ * stride 0), split-K */
+static void
+test_matmul_shapes (void)
+{
+  g_autoptr (EigmlContext) vk = vulkan_context (NULL);
+  static const struct
+  {
+    InputShape a, b;
+    MatmulFlags f;
+    gboolean split;
+  } cases[] = {
+    { { 2, { 1, 1 } }, { 2, { 1, 1 } }, { FALSE, FALSE }, FALSE },
+    { { 2, { 1, 33 } }, { 2, { 33, 257 } }, { FALSE, FALSE }, FALSE },
+    { { 2, { 65, 70 } }, { 2, { 1, 70 } }, { FALSE, TRUE }, FALSE },
+    { { 2, { 129, 67 } }, { 2, { 45, 129 } }, { TRUE, TRUE }, FALSE },
+    { { 2, { 129, 67 } }, { 2, { 129, 45 } }, { TRUE, FALSE }, FALSE },
+    { { 3, { 3, 19, 17 } }, { 2, { 19, 23 } }, { TRUE, FALSE }, FALSE },   /* b shared */
+    { { 2, { 17, 19 } }, { 3, { 3, 23, 19 } }, { FALSE, TRUE }, FALSE },   /* a shared */
+    { { 4, { 2, 3, 9, 70 } }, { 4, { 2, 3, 70, 5 } }, { FALSE, FALSE }, FALSE },
+    { { 2, { 31, 2048 } }, { 2, { 2048, 33 } }, { FALSE, FALSE }, TRUE },   /* split-K */
+    { { 2, { 2050, 40 } }, { 2, { 2050, 24 } }, { TRUE, FALSE }, TRUE },    /* dW = dY^T X */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      InputShape shapes[2] = { cases[i].a, cases[i].b };
+      EigmlVulkanGraphStats stats = compare_with_cpu (vk, 2, shapes, build_matmul, &cases[i].f,
+                                                      1e-5);
+      if (cases[i].split)
+        {
+          /* partial products, then their sum */
+          g_assert_cmpuint (stats.n_dispatches, ==, 2);
+          g_assert_cmpuint (stats.n_barriers, ==, 1);
+          g_assert_cmpuint (stats.scratch_bytes, >, 0);
+        }
+    }
+}
+
+static EigmlNode *
+build_grid_mix (EigmlGraph *g,
+                EigmlNode **x,
+                gconstpointer data)
+{
+  /* x0 [70, 40, 8], x1 [70, 8, 300] */
+  EigmlNode *p = eigml_op_matmul (g, x[0], x[1], FALSE, FALSE);    /* [70, 40, 300] */
+  EigmlNode *s = eigml_op_softmax (g, eigml_op_slice (g, p, 0, 0, 5), NULL, 1.0f);
+  EigmlNode *r = eigml_op_sum (g, eigml_op_tanh (g, s), 2, FALSE); /* [5, 40] */
+  return eigml_op_add (g, r, eigml_op_mean (g, eigml_op_slice (g, p, 0, 65, 5), 2, FALSE));
+}
+
+static EigmlNode *
+build_wide (EigmlGraph *g,
+            EigmlNode **x,
+            gconstpointer data)
+{
+  /* [8, 8] x [8, 4200] */
+  return eigml_op_log_softmax (g, eigml_op_matmul (g, x[0], x[1], FALSE, FALSE), NULL, 1.0f);
+}
+
+/* small workgroup-count limits: 2-d grids for elementwise and row kernels,
+ * matmul grids cut into based dispatches */
+static void
+test_grid_limits (void)
+{
+  const char *env[] = { "EIGML_VULKAN_MAX_GROUP_COUNT", "64", NULL };
+  g_autoptr (EigmlContext) vk = vulkan_context (env);
+  InputShape batched[2] = { { 3, { 70, 40, 8 } }, { 3, { 70, 8, 300 } } };
+  InputShape wide[2] = { { 2, { 8, 8 } }, { 2, { 8, 4200 } } };
+  EigmlVulkanGraphStats stats;
+
+  /* 70 batches: 64 + 6 */
+  stats = compare_with_cpu (vk, 2, batched, build_grid_mix, NULL, 1e-5);
+  g_assert_cmpuint (stats.n_dispatches, >=, 2 + 6);
+  /* 132 column tiles of 32 (M = 8 takes the small tile): 64 + 64 + 4, then
+   * the softmax */
+  stats = compare_with_cpu (vk, 2, wide, build_wide, NULL, 1e-5);
+  g_assert_cmpuint (stats.n_dispatches, ==, 4);
+}
+
 /* ---- pipeline cache ------------------------------------------------------ */
 
 static void
@@ -910,6 +1090,8 @@ main (int argc,
   g_test_add_func ("/vulkan-backend/staging-graph", test_staging_graph);
   g_test_add_func ("/vulkan-backend/dropout-bits", test_dropout_bits);
   g_test_add_func ("/vulkan-backend/large-reduce", test_large_reduce);
+  g_test_add_func ("/vulkan-backend/matmul-shapes", test_matmul_shapes);
+  g_test_add_func ("/vulkan-backend/grid-limits", test_grid_limits);
   g_test_add_func ("/vulkan-backend/pipeline-cache", test_pipeline_cache);
   g_test_add_func ("/vulkan-backend/timeout", test_timeout);
   if (g_test_perf ())

@@ -670,6 +670,14 @@ eigml_vulkan_backend_new (gboolean allow_software,
   vk->non_coherent_atom = MAX (vk->props.limits.nonCoherentAtomSize, 1);
   for (int i = 0; i < 3; i++)
     vk->max_group_count[i] = vk->props.limits.maxComputeWorkGroupCount[i];
+  {
+    /* for tests: small limits exercise 2-d grids and based dispatches */
+    const char *env = g_getenv ("EIGML_VULKAN_MAX_GROUP_COUNT");
+    guint64 v = env != NULL ? g_ascii_strtoull (env, NULL, 10) : 0;
+    if (v > 0)
+      for (int i = 0; i < 3; i++)
+        vk->max_group_count[i] = (guint32) MIN (vk->max_group_count[i], v);
+  }
   vk->max_group_invocations = vk->props.limits.maxComputeWorkGroupInvocations;
   vk->max_shared_memory = vk->props.limits.maxComputeSharedMemorySize;
   if (vk->max_group_invocations < 256 || vk->max_shared_memory < 16384 ||
