@@ -745,7 +745,43 @@ run_built (EigmlContext *context,
   return out;
 }
 
-/* max |vk - cpu| / max |cpu| <= tol; returns the Vulkan graph's counts */
+static EigmlVulkanGraphStats
+compare_values (EigmlContext *vk,
+                guint n_in,
+                const InputShape *shapes,
+                float **values,
+                BuildFunc build,
+                gconstpointer data,
+                double tol)
+{
+  g_autoptr (EigmlContext) cpu = eigml_context_new (EIGML_BACKEND_CPU, NULL, NULL);
+  g_autofree float *yc = NULL;
+  g_autofree float *yv = NULL;
+  gsize nc, nv;
+  double max_ref = 0.0, max_err = 0.0;
+  EigmlVulkanGraphStats stats;
+
+  yc = run_built (cpu, n_in, shapes, values, build, data, &nc, NULL);
+  yv = run_built (vk, n_in, shapes, values, build, data, &nv, &stats);
+  g_assert_cmpuint (nc, ==, nv);
+  for (gsize i = 0; i < nc; i++)
+    {
+      /* both non-finite in the same way is agreement */
+      if (!isfinite (yc[i]) || !isfinite (yv[i]))
+        {
+          g_assert_true (memcmp (&yc[i], &yv[i], 4) == 0 || (isnan (yc[i]) && isnan (yv[i])));
+          continue;
+        }
+      max_ref = MAX (max_ref, fabs (yc[i]));
+      max_err = MAX (max_err, fabs ((double) yc[i] - yv[i]));
+    }
+  if (!(max_err <= tol * MAX (max_ref, 1e-30)))
+    g_error ("Vulkan differs from the CPU: max error %.3g, max |cpu| %.3g", max_err, max_ref);
+  return stats;
+}
+
+/* random inputs in [-1, 1]; max |vk - cpu| / max |cpu| <= tol; returns the
+ * Vulkan graph's counts */
 static EigmlVulkanGraphStats
 compare_with_cpu (EigmlContext *vk,
                   guint n_in,
@@ -754,13 +790,8 @@ compare_with_cpu (EigmlContext *vk,
                   gconstpointer data,
                   double tol)
 {
-  g_autoptr (EigmlContext) cpu = eigml_context_new (EIGML_BACKEND_CPU, NULL, NULL);
   g_autoptr (GRand) rand = g_rand_new_with_seed (n_in * 1000 + (guint) shapes[0].shape[0]);
   float *values[6];
-  g_autofree float *yc = NULL;
-  g_autofree float *yv = NULL;
-  gsize nc, nv;
-  double max_ref = 0.0, max_err = 0.0;
   EigmlVulkanGraphStats stats;
 
   for (guint i = 0; i < n_in; i++)
@@ -770,17 +801,7 @@ compare_with_cpu (EigmlContext *vk,
         n *= shapes[i].shape[d];
       values[i] = random_floats (rand, n, -1, 1);
     }
-  yc = run_built (cpu, n_in, shapes, values, build, data, &nc, NULL);
-  yv = run_built (vk, n_in, shapes, values, build, data, &nv, &stats);
-  g_assert_cmpuint (nc, ==, nv);
-  for (gsize i = 0; i < nc; i++)
-    {
-      max_ref = MAX (max_ref, fabs (yc[i]));
-      max_err = MAX (max_err, fabs ((double) yc[i] - yv[i]));
-      g_assert_false (isnan (yv[i]));
-    }
-  if (!(max_err <= tol * MAX (max_ref, 1e-30)))
-    g_error ("Vulkan differs from the CPU: max error %.3g, max |cpu| %.3g", max_err, max_ref);
+  stats = compare_values (vk, n_in, shapes, values, build, data, tol);
   for (guint i = 0; i < n_in; i++)
     g_free (values[i]);
   return stats;
@@ -878,6 +899,83 @@ test_grid_limits (void)
    * the softmax */
   stats = compare_with_cpu (vk, 2, wide, build_wide, NULL, 1e-5);
   g_assert_cmpuint (stats.n_dispatches, ==, 4);
+}
+
+static EigmlNode *
+build_masked_softmax (EigmlGraph *g,
+                      EigmlNode **x,
+                      gconstpointer data)
+{
+  /* x [2, 3, 5], mask [3, 5] with a fully masked row */
+  return eigml_op_softmax (g, x[0], x[1], 0.7f);
+}
+
+static EigmlNode *
+build_kl (EigmlGraph *g,
+          EigmlNode **x,
+          gconstpointer data)
+{
+  return eigml_op_kl_div (g, x[0], x[1]);
+}
+
+/* L = sum(max(x, axis) * w): its gradient shares dL/dmax among ties */
+static EigmlNode *
+build_max_grad (EigmlGraph *g,
+                EigmlNode **x,
+                gconstpointer data)
+{
+  gint axis = GPOINTER_TO_INT (data);
+  EigmlNode *m = eigml_op_max (g, x[0], axis, FALSE);
+  EigmlNode *loss;
+
+  eigml_node_set_requires_grad (x[0], TRUE);
+  loss = eigml_op_sum_all (g, eigml_op_mul (g, m, x[1]));
+  g_assert_true (eigml_graph_backward (g, loss, NULL));
+  return eigml_graph_get_grad (g, x[0]);
+}
+
+/* The CPU kernels' edge cases, on Vulkan. */
+static void
+test_edge_cases (void)
+{
+  g_autoptr (EigmlContext) vk = vulkan_context (NULL);
+  const float inf = INFINITY;
+
+  /* softmax: a fully masked row gives zeros, a partly masked one ignores -inf */
+  {
+    InputShape shapes[2] = { { 3, { 2, 3, 5 } }, { 2, { 3, 5 } } };
+    float x[30], mask[15] = {
+      0, 0, 0, 0, 0,
+      -inf, -inf, -inf, -inf, -inf,
+      -inf, 0, -1e4f, 0, -inf,
+    };
+    float *values[2] = { x, mask };
+    for (guint i = 0; i < 30; i++)
+      x[i] = (float) i * 0.1f - 1.0f;
+    compare_values (vk, 2, shapes, values, build_masked_softmax, NULL, 1e-6);
+  }
+  /* KL: exp(-inf) = 0 contributes 0, not NaN */
+  {
+    InputShape shapes[2] = { { 2, { 2, 4 } }, { 2, { 2, 4 } } };
+    float lp[8] = { -inf, -0.5f, -1.2f, -2.0f, -1.0f, -1.0f, -inf, -inf };
+    float lq[8] = { -1.0f, -inf, -2.0f, -0.3f, -2.0f, -0.7f, -1.0f, -inf };
+    float *values[2] = { lp, lq };
+    compare_values (vk, 2, shapes, values, build_kl, NULL, 1e-6);
+  }
+  /* reduce-max backward: ties share the gradient, along the inner axis
+   * (workgroup per output) and along the outer one (invocation per output) */
+  for (gint axis = 0; axis < 2; axis++)
+    {
+      InputShape shapes[2] = { { 2, { 70, 90 } }, { 1, { axis == 0 ? 90 : 70 } } };
+      g_autofree float *x = g_new (float, 70 * 90);
+      float w[90];
+      float *values[2] = { x, w };
+      for (guint i = 0; i < 70 * 90; i++)
+        x[i] = (float) ((i * 7) % 5);     /* many ties at 4 */
+      for (guint i = 0; i < 90; i++)
+        w[i] = (float) i - 40.0f;
+      compare_values (vk, 2, shapes, values, build_max_grad, GINT_TO_POINTER (axis), 1e-6);
+    }
 }
 
 /* ---- pipeline cache ------------------------------------------------------ */
@@ -1092,6 +1190,7 @@ main (int argc,
   g_test_add_func ("/vulkan-backend/large-reduce", test_large_reduce);
   g_test_add_func ("/vulkan-backend/matmul-shapes", test_matmul_shapes);
   g_test_add_func ("/vulkan-backend/grid-limits", test_grid_limits);
+  g_test_add_func ("/vulkan-backend/edge-cases", test_edge_cases);
   g_test_add_func ("/vulkan-backend/pipeline-cache", test_pipeline_cache);
   g_test_add_func ("/vulkan-backend/timeout", test_timeout);
   if (g_test_perf ())
