@@ -28,7 +28,7 @@ main ()
   switch (p.kind)
     {
     case 0:
-      r = 0.5 * v * (1.0 + eigml_erf (v * 0.70710678118654752));
+      r = v * eigml_normal_cdf (v);
       break;
     case 1:
       r = eigml_tanh (v);

@@ -30,7 +30,7 @@ main ()
     {
     case 0:
       {
-        float cdf = 0.5 * (1.0 + eigml_erf (v * 0.70710678118654752));
+        float cdf = eigml_normal_cdf (v);
         float pdf = exp (-0.5 * v * v) * 0.39894228040143268;
         d = cdf + v * pdf;
       }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cpu-private.h"
+#include "cpu-vecmath.h"
 #include "engine/philox.h"
 
 #include <math.h>
@@ -137,125 +138,153 @@ eigml_cpu_scale (const EigmlNode *node)
 static inline float
 gelu (float x)
 {
-  return 0.5f * x * (1.0f + erff (x * (float) M_SQRT1_2));
+  return 0.5f * x * (1.0f + cpu_erff (x * (float) M_SQRT1_2));
 }
 
 static inline float
 gelu_grad (float x)
 {
-  float cdf = 0.5f * (1.0f + erff (x * (float) M_SQRT1_2));
-  float pdf = expf (-0.5f * x * x) * (float) (0.5 * M_2_SQRTPI * M_SQRT1_2);
+  float cdf = 0.5f * (1.0f + cpu_erff (x * (float) M_SQRT1_2));
+  float pdf = cpu_expf (-0.5f * x * x) * (float) (0.5 * M_2_SQRTPI * M_SQRT1_2);
   return cdf + x * pdf;
 }
 
 static inline float
 sigmoid (float x)
 {
-  /* stable for large |x| */
-  if (x >= 0.0f)
-    return 1.0f / (1.0f + expf (-x));
-  {
-    float e = expf (x);
-    return e / (1.0f + e);
-  }
+  /* e = exp(-|x|) <= 1: stable for large |x| */
+  float e = cpu_expf (x < 0.0f ? x : -x);
+  return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
 
-void
-eigml_cpu_unary (const EigmlNode *node)
+typedef struct
 {
-  const float *x = CPU_F32 (node->src[0]);
-  float *y = CPU_F32 (node);
-  gint64 n = node->n_elements;
+  const float *x;
+  const float *dy;
+  float *y;
+  EigmlUnaryKind kind;
+} UnaryArgs;
 
-  switch ((EigmlUnaryKind) node->ip[0])
+CPU_CLONES static void
+unary_range (gint64 start,
+             gint64 end,
+             gpointer data)
+{
+  const UnaryArgs *u = data;
+  const float *x = u->x;
+  float *y = u->y;
+
+  switch (u->kind)
     {
     case EIGML_UNARY_GELU:
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN / 4)
-      for (gint64 i = 0; i < n; i++)
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
         y[i] = gelu (x[i]);
       break;
     case EIGML_UNARY_TANH:
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN / 4)
-      for (gint64 i = 0; i < n; i++)
+      for (gint64 i = start; i < end; i++)
         y[i] = tanhf (x[i]);
       break;
     case EIGML_UNARY_SIGMOID:
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN / 4)
-      for (gint64 i = 0; i < n; i++)
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
         y[i] = sigmoid (x[i]);
       break;
     case EIGML_UNARY_RELU:
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN)
-      for (gint64 i = 0; i < n; i++)
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
         y[i] = x[i] > 0.0f ? x[i] : 0.0f;
       break;
     case EIGML_UNARY_EXP:
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN / 4)
-      for (gint64 i = 0; i < n; i++)
+      for (gint64 i = start; i < end; i++)
         y[i] = expf (x[i]);
       break;
     case EIGML_UNARY_LOG:
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN / 4)
-      for (gint64 i = 0; i < n; i++)
+      for (gint64 i = start; i < end; i++)
         y[i] = logf (x[i]);
       break;
     case EIGML_UNARY_SQUARE:
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN)
-      for (gint64 i = 0; i < n; i++)
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
         y[i] = x[i] * x[i];
       break;
     case EIGML_UNARY_SQRT:
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN / 4)
-      for (gint64 i = 0; i < n; i++)
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
         y[i] = sqrtf (x[i]);
       break;
     }
 }
 
-/* src[0] is x (GELU, RELU, LOG, SQUARE) or y (TANH, SIGMOID, EXP, SQRT). */
+void
+eigml_cpu_unary (const EigmlNode *node)
+{
+  UnaryArgs u = { CPU_F32 (node->src[0]), NULL, CPU_F32 (node), node->ip[0] };
+
+  cpu_parallel_ranges (node->n_elements, CPU_PARALLEL_MIN / 4, unary_range, &u);
+}
+
+/* x is x (GELU, RELU, LOG, SQUARE) or y (TANH, SIGMOID, EXP, SQRT). */
+CPU_CLONES static void
+unary_backward_range (gint64 start,
+                      gint64 end,
+                      gpointer data)
+{
+  const UnaryArgs *u = data;
+  const float *r = u->x, *dy = u->dy;
+  float *dx = u->y;
+
+  switch (u->kind)
+    {
+    case EIGML_UNARY_GELU:
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
+        dx[i] = dy[i] * gelu_grad (r[i]);
+      break;
+    case EIGML_UNARY_TANH:
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
+        dx[i] = dy[i] * (1.0f - r[i] * r[i]);
+      break;
+    case EIGML_UNARY_SIGMOID:
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
+        dx[i] = dy[i] * r[i] * (1.0f - r[i]);
+      break;
+    case EIGML_UNARY_RELU:
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
+        dx[i] = r[i] > 0.0f ? dy[i] : 0.0f;
+      break;
+    case EIGML_UNARY_EXP:
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
+        dx[i] = dy[i] * r[i];
+      break;
+    case EIGML_UNARY_LOG:
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
+        dx[i] = dy[i] / r[i];
+      break;
+    case EIGML_UNARY_SQUARE:
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
+        dx[i] = dy[i] * 2.0f * r[i];
+      break;
+    case EIGML_UNARY_SQRT:
+#pragma omp simd
+      for (gint64 i = start; i < end; i++)
+        dx[i] = dy[i] * 0.5f / r[i];
+      break;
+    }
+}
+
 void
 eigml_cpu_unary_backward (const EigmlNode *node)
 {
-  const float *r = CPU_F32 (node->src[0]);
-  const float *dy = CPU_F32 (node->src[1]);
-  float *dx = CPU_F32 (node);
-  gint64 n = node->n_elements;
-  EigmlUnaryKind kind = node->ip[0];
+  UnaryArgs u = { CPU_F32 (node->src[0]), CPU_F32 (node->src[1]), CPU_F32 (node), node->ip[0] };
 
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN / 4)
-  for (gint64 i = 0; i < n; i++)
-    {
-      float v = r[i], d;
-      switch (kind)
-        {
-        case EIGML_UNARY_GELU:
-          d = gelu_grad (v);
-          break;
-        case EIGML_UNARY_TANH:
-          d = 1.0f - v * v;
-          break;
-        case EIGML_UNARY_SIGMOID:
-          d = v * (1.0f - v);
-          break;
-        case EIGML_UNARY_RELU:
-          d = v > 0.0f ? 1.0f : 0.0f;
-          break;
-        case EIGML_UNARY_EXP:
-          d = v;
-          break;
-        case EIGML_UNARY_LOG:
-          d = 1.0f / v;
-          break;
-        case EIGML_UNARY_SQUARE:
-          d = 2.0f * v;
-          break;
-        case EIGML_UNARY_SQRT:
-        default:
-          d = 0.5f / v;
-          break;
-        }
-      dx[i] = dy[i] * d;
-    }
+  cpu_parallel_ranges (node->n_elements, CPU_PARALLEL_MIN / 4, unary_backward_range, &u);
 }
 
 void
@@ -270,29 +299,78 @@ eigml_cpu_acc (const EigmlNode *node)
     dst[i] += v[i];
 }
 
+typedef struct
+{
+  const float *x;
+  float *y;
+  gint64 n;
+  guint32 state[4];
+  guint32 stream;
+  float p;
+  float scale;
+} DropoutArgs;
+
+/* Philox for 16 counters at a time, lane by lane, so that the 32 x 32 -> 64
+ * bit products vectorise; the words are those of eigml_philox_word(). */
+CPU_CLONES static void
+dropout_range (gint64 g_start,
+               gint64 g_end,
+               gpointer data)
+{
+  const DropoutArgs *d = data;
+
+  for (gint64 gb = g_start; gb < g_end; gb += 16)
+    {
+      guint32 c0[16], c1[16], c2[16], c3[16];
+      guint32 k0 = d->state[0], k1 = d->state[1];
+      gint64 lanes = MIN (16, g_end - gb);
+
+      for (int l = 0; l < 16; l++)
+        {
+          c0[l] = (guint32) (gb + l);
+          c1[l] = d->stream;
+          c2[l] = d->state[2];
+          c3[l] = d->state[3];
+        }
+      for (int round = 0; round < 10; round++)
+        {
+#pragma omp simd
+          for (int l = 0; l < 16; l++)
+            {
+              guint64 p0 = (guint64) EIGML_PHILOX_M0 * c0[l];
+              guint64 p1 = (guint64) EIGML_PHILOX_M1 * c2[l];
+              guint32 n0 = (guint32) (p1 >> 32) ^ c1[l] ^ k0;
+              guint32 n2 = (guint32) (p0 >> 32) ^ c3[l] ^ k1;
+              c1[l] = (guint32) p1;
+              c3[l] = (guint32) p0;
+              c0[l] = n0;
+              c2[l] = n2;
+            }
+          k0 += EIGML_PHILOX_W0;
+          k1 += EIGML_PHILOX_W1;
+        }
+      for (gint64 l = 0; l < lanes; l++)
+        {
+          guint32 words[4] = { c0[l], c1[l], c2[l], c3[l] };
+          for (gint64 j = 0; j < 4; j++)
+            {
+              gint64 i = (gb + l) * 4 + j;
+              if (i < d->n)
+                d->y[i] = eigml_philox_uniform (words[j]) >= d->p ? d->x[i] * d->scale : 0.0f;
+            }
+        }
+    }
+}
+
 void
 eigml_cpu_dropout (const EigmlNode *node)
 {
-  const float *x = CPU_F32 (node->src[0]);
   const guint32 *state = (const guint32 *) CPU_PTR (node->src[1]);
-  float *y = CPU_F32 (node);
-  gint64 n = node->n_elements;
-  guint32 key[2] = { state[0], state[1] };
-  guint32 stream = (guint32) node->ip[0];
-  float p = node->fp[0], scale = node->fp[1];
+  DropoutArgs d = { CPU_F32 (node->src[0]), CPU_F32 (node), node->n_elements,
+                    { state[0], state[1], state[2], state[3] }, (guint32) node->ip[0],
+                    node->fp[0], node->fp[1] };
 
-#pragma omp parallel for schedule(static) if (n > CPU_PARALLEL_MIN / 4)
-  for (gint64 g = 0; g < (n + 3) / 4; g++)
-    {
-      guint32 counter[4] = { (guint32) g, stream, state[2], state[3] };
-      guint32 words[4];
-      eigml_philox4x32_10 (counter, key, words);
-      for (gint64 j = 0; j < 4 && g * 4 + j < n; j++)
-        {
-          gint64 i = g * 4 + j;
-          y[i] = eigml_philox_uniform (words[j]) >= p ? x[i] * scale : 0.0f;
-        }
-    }
+  cpu_parallel_ranges ((node->n_elements + 3) / 4, CPU_PARALLEL_MIN / 16, dropout_range, &d);
 }
 
 void

@@ -6,6 +6,8 @@
 
 #include "engine/graph.h"
 
+#include <omp.h>
+
 G_BEGIN_DECLS
 
 typedef void (*EigmlCpuKernel) (const EigmlNode *node);
@@ -16,6 +18,37 @@ typedef void (*EigmlCpuKernel) (const EigmlNode *node);
 
 /* Below this many elements a loop stays on one thread. */
 #define CPU_PARALLEL_MIN 16384
+
+/* Hot loops are compiled for AVX-512, AVX2 + FMA and the baseline, and the
+ * best the CPU runs is picked when the library loads (GCC function
+ * multiversioning). They are plain functions over a range, called from an
+ * OpenMP region, because an OpenMP region's body would not be cloned. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPU_CLONES __attribute__ ((target_clones ("arch=skylake-avx512", "arch=haswell", "default")))
+#else
+#define CPU_CLONES
+#endif
+
+typedef void (*CpuRangeFunc) (gint64 start, gint64 end, gpointer data);
+
+/* Splits [0, n) into one contiguous range per thread (none below 2 * @grain). */
+static inline void
+cpu_parallel_ranges (gint64 n,
+                     gint64 grain,
+                     CpuRangeFunc func,
+                     gpointer data)
+{
+  if (n < 2 * grain)
+    {
+      func (0, n, data);
+      return;
+    }
+#pragma omp parallel
+  {
+    gint64 nt = omp_get_num_threads (), t = omp_get_thread_num ();
+    func (n * t / nt, n * (t + 1) / nt, data);
+  }
+}
 
 /* Row-major strides of a 4-d shape. */
 static inline void

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "cpu-private.h"
+#include "cpu-vecmath.h"
 
 #include <math.h>
 
@@ -19,41 +20,50 @@ row_length (const EigmlNode *node)
   return node->n_dims ? node->shape[node->n_dims - 1] : 1;
 }
 
-void
-eigml_cpu_softmax (const EigmlNode *node)
+typedef struct
 {
-  const EigmlNode *nx = node->src[0];
-  const float *x = CPU_F32 (nx);
-  const float *mask = node->ip[1] ? CPU_F32 (node->src[1]) : NULL;
-  float *y = CPU_F32 (node);
-  gint64 c = row_length (node), rows = node->n_elements / c;
-  gint64 shape[4], sm[4] = { 0, 0, 0, 0 };
-  float scale = node->fp[0];
-  gboolean log = node->ip[0];
+  const float *x;
+  const float *mask;
+  float *y;
+  gint64 c;
+  gint64 shape[4];
+  gint64 sm[4];
+  float scale;
+  gboolean log;
+} SoftmaxArgs;
 
-  eigml_node_shape4 (node, shape);
-  if (mask)
-    cpu_broadcast_strides4 (node->src[1], shape, sm);
+CPU_CLONES static void
+softmax_rows (gint64 start,
+              gint64 end,
+              gpointer data)
+{
+  const SoftmaxArgs *a = data;
+  gint64 c = a->c;
 
-#pragma omp parallel for schedule(static) if (node->n_elements > CPU_PARALLEL_MIN / 4)
-  for (gint64 r = 0; r < rows; r++)
+  for (gint64 r = start; r < end; r++)
     {
-      const float *xr = x + r * c;
-      float *yr = y + r * c;
+      const float *xr = a->x + r * c;
+      float *yr = a->y + r * c;
       const float *mr = NULL;
       float max = -INFINITY, sum = 0.0f;
 
-      if (mask)
+      if (a->mask)
         {
-          gint64 i2 = r % shape[2], i1 = (r / shape[2]) % shape[1], i0 = r / (shape[2] * shape[1]);
-          mr = mask + i0 * sm[0] + i1 * sm[1] + i2 * sm[2];
+          gint64 i2 = r % a->shape[2], i1 = (r / a->shape[2]) % a->shape[1];
+          gint64 i0 = r / (a->shape[2] * a->shape[1]);
+          mr = a->mask + i0 * a->sm[0] + i1 * a->sm[1] + i2 * a->sm[2];
+          for (gint64 j = 0; j < c; j++)
+            yr[j] = xr[j] * a->scale + mr[j];
         }
+      else
+        {
+#pragma omp simd
+          for (gint64 j = 0; j < c; j++)
+            yr[j] = xr[j] * a->scale;
+        }
+#pragma omp simd reduction(max:max)
       for (gint64 j = 0; j < c; j++)
-        {
-          float v = xr[j] * scale + (mr ? mr[j] : 0.0f);
-          yr[j] = v;
-          max = v > max ? v : max;
-        }
+        max = yr[j] > max ? yr[j] : max;
       if (max == -INFINITY)
         {
           /* every entry masked out: a zero row, not NaN */
@@ -61,21 +71,46 @@ eigml_cpu_softmax (const EigmlNode *node)
             yr[j] = 0.0f;
           continue;
         }
-      for (gint64 j = 0; j < c; j++)
-        sum += expf (yr[j] - max);
-      if (log)
+      if (a->log)
         {
-          float lse = max + logf (sum);
+          float lse;
+#pragma omp simd reduction(+:sum)
+          for (gint64 j = 0; j < c; j++)
+            sum += cpu_expf (yr[j] - max);
+          lse = max + logf (sum);
+#pragma omp simd
           for (gint64 j = 0; j < c; j++)
             yr[j] = yr[j] - lse;
         }
       else
         {
-          float inv = 1.0f / sum;
+          float inv;
+#pragma omp simd reduction(+:sum)
           for (gint64 j = 0; j < c; j++)
-            yr[j] = expf (yr[j] - max) * inv;
+            {
+              float e = cpu_expf (yr[j] - max);
+              yr[j] = e;
+              sum += e;
+            }
+          inv = 1.0f / sum;
+#pragma omp simd
+          for (gint64 j = 0; j < c; j++)
+            yr[j] *= inv;
         }
     }
+}
+
+void
+eigml_cpu_softmax (const EigmlNode *node)
+{
+  SoftmaxArgs a = { CPU_F32 (node->src[0]), node->ip[1] ? CPU_F32 (node->src[1]) : NULL,
+                    CPU_F32 (node), row_length (node), { 0 }, { 0 }, node->fp[0], node->ip[0] };
+
+  eigml_node_shape4 (node, a.shape);
+  if (a.mask)
+    cpu_broadcast_strides4 (node->src[1], a.shape, a.sm);
+  cpu_parallel_ranges (node->n_elements / a.c, MAX (1, CPU_PARALLEL_MIN / 4 / a.c), softmax_rows,
+                       &a);
 }
 
 void
