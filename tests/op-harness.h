@@ -87,6 +87,7 @@ void harness_input_f32 (HarnessInput *in, guint n_dims, const gint64 *shape, gbo
 void harness_check_cpu (const HarnessCase *c);
 void harness_check_vulkan (const HarnessCase *c);
 EigmlContext *harness_context (EigmlBackendKind kind);
+void harness_cleanup (void);
 
 
 G_END_DECLS

@@ -206,5 +206,9 @@ main (int argc,
   g_test_add_func ("/vulkan/context/no-device", test_vulkan_no_device);
   g_test_add_func ("/vulkan/context/properties", test_vulkan_properties);
   g_test_add_func ("/vulkan/context/dropout-bit-identical", test_dropout_bit_identical);
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+    harness_cleanup ();
+    return status;
+  }
 }

@@ -8,6 +8,7 @@
 #include "op-harness.h"
 #include "engine/graph-cache.h"
 #include "engine/philox.h"
+#include "backends/cpu/cpu-vecmath.h"
 
 #include <math.h>
 #include <string.h>
@@ -37,6 +38,34 @@ test_philox_kat (void)
       for (guint j = 0; j < 4; j++)
         g_assert_cmphex (out[j], ==, kat[i][6 + j]);
     }
+}
+
+/* The CPU's vectorisable exp and normal CDF against libm in double. */
+static void
+test_vecmath_accuracy (void)
+{
+  double worst_exp = 0.0, worst_cdf = 0.0, worst_pdf = 0.0;
+
+  for (double x = -87.0; x <= 88.0; x += 1.7e-3)
+    {
+      float xf = (float) x;
+      worst_exp = MAX (worst_exp, fabs (cpu_expf (xf) / exp ((double) xf) - 1.0));
+    }
+  for (double x = -13.0; x <= 8.0; x += 3.1e-4)
+    {
+      float xf = (float) x;
+      double cdf = 0.5 * erfc (-(double) xf / sqrt (2.0));
+      double pdf = exp (-(double) xf * xf / 2.0) / sqrt (2.0 * G_PI);
+      worst_cdf = MAX (worst_cdf, fabs (cpu_normal_cdf (xf) / cdf - 1.0));
+      worst_pdf = MAX (worst_pdf, fabs (cpu_normal_pdf (xf) / pdf - 1.0));
+    }
+  g_test_message ("relative error: exp %.3g, Phi %.3g, phi %.3g", worst_exp, worst_cdf, worst_pdf);
+  g_assert_cmpfloat (worst_exp, <, 2e-7);
+  g_assert_cmpfloat (worst_cdf, <, 6e-7);
+  g_assert_cmpfloat (worst_pdf, <, 4e-7);
+  g_assert_cmpfloat (cpu_expf (-100.0f), ==, 0.0f);
+  g_assert_cmpfloat (cpu_expf (-INFINITY), ==, 0.0f);
+  g_assert_cmpfloat (cpu_normal_cdf (0.0f), ==, 0.5f);
 }
 
 static void
@@ -542,6 +571,7 @@ main (int argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cpu/graph/philox-kat", test_philox_kat);
   g_test_add_func ("/cpu/graph/dropout-statistics", test_dropout_statistics);
+  g_test_add_func ("/cpu/graph/vecmath-accuracy", test_vecmath_accuracy);
   g_test_add_func ("/cpu/graph/planner-reuse", test_planner_reuse);
   g_test_add_func ("/cpu/graph/grad-accumulation", test_grad_accumulation);
   g_test_add_func ("/cpu/graph/param-grad-accumulates", test_param_grad_accumulates);
@@ -552,5 +582,9 @@ main (int argc,
   g_test_add_func ("/cpu/graph/error/dtypes", test_error_dtypes);
   g_test_add_func ("/cpu/graph/error/inputs", test_error_inputs);
   g_test_add_func ("/cpu/graph/error/backward", test_error_backward);
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+    harness_cleanup ();
+    return status;
+  }
 }

@@ -81,5 +81,9 @@ main (int argc,
       add_families (op_cases_math, TRUE);
       add_families (op_cases_nn, TRUE);
     }
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+    harness_cleanup ();
+    return status;
+  }
 }

@@ -96,5 +96,9 @@ main (int argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cpu/train/toy-transformer", test_train_cpu);
   g_test_add_func ("/vulkan/train/toy-transformer", test_train_vulkan);
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+    harness_cleanup ();
+    return status;
+  }
 }

@@ -135,18 +135,17 @@ eigml_cpu_scale (const EigmlNode *node)
     y[i] = x[i] * s + c;
 }
 
+/* GELU (erf form) = x Phi(x); its derivative Phi(x) + x phi(x) */
 static inline float
 gelu (float x)
 {
-  return 0.5f * x * (1.0f + cpu_erff (x * (float) M_SQRT1_2));
+  return x * cpu_normal_cdf (x);
 }
 
 static inline float
 gelu_grad (float x)
 {
-  float cdf = 0.5f * (1.0f + cpu_erff (x * (float) M_SQRT1_2));
-  float pdf = cpu_expf (-0.5f * x * x) * (float) (0.5 * M_2_SQRTPI * M_SQRT1_2);
-  return cdf + x * pdf;
+  return cpu_normal_cdf (x) + x * cpu_normal_pdf (x);
 }
 
 static inline float

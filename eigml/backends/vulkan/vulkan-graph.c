@@ -11,7 +11,10 @@
  * A dispatch that reads a range written since then (read after write), or
  * writes a range read or written since then (write after read or write),
  * gets one compute-to-compute memory barrier first, which resets both
- * sets. Independent nodes thus run without barriers between them.
+ * sets. Independent nodes thus run without barriers between them; before
+ * recording, dispatches are ordered by level in the conflict graph (see
+ * schedule()) so that independent work sits between the same two barriers
+ * (EIGML_VULKAN_NO_REORDER=1 keeps graph order).
  *
  * Descriptors are pushed (VK_KHR_push_descriptor) where the device has the
  * extension and EIGML_VULKAN_NO_PUSH_DESCRIPTORS is unset; otherwise each
@@ -293,6 +296,71 @@ eigml_vk_mirrors_read (EigmlVulkanBackend *vk,
   return patch_only;
 }
 
+/* ---- scheduling ---------------------------------------------------------- */
+
+typedef struct
+{
+  HazardRange range;
+  guint write_level;       /* level of the last writer + 1, 0 if none */
+  guint read_level;        /* highest level of a reader + 1, 0 if none */
+} RangeHistory;
+
+/* Levels: a dispatch goes one level above every earlier dispatch it
+ * conflicts with (reads what it wrote, writes what it read or wrote).
+ * Recording level by level keeps every conflicting pair in order and
+ * groups independent dispatches between two barriers: the number of
+ * barriers is the depth of the conflict graph, not the number of nodes
+ * that happen to follow one another. The order within a level is graph
+ * order. */
+static guint *
+schedule (GArray *dispatches,
+          EigmlVkBuffer *scratch)
+{
+  guint n = dispatches->len;
+  g_autofree guint *level = g_new0 (guint, MAX (n, 1));
+  g_autoptr (GArray) history = g_array_new (FALSE, FALSE, sizeof (RangeHistory));
+  guint *order = g_new (guint, MAX (n, 1));
+  guint max_level = 0, k = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      EigmlVkDispatch *d = &g_array_index (dispatches, EigmlVkDispatch, i);
+      HazardRange ranges[EIGML_VK_MAX_BINDINGS];
+      guint lv = 0;
+
+      for (guint s = 0; s < d->n_bindings; s++)
+        {
+          ranges[s] = resolve (&d->bindings[s], scratch, NULL);
+          for (guint h = 0; h < history->len; h++)
+            {
+              RangeHistory *e = &g_array_index (history, RangeHistory, h);
+              if (e->range.buffer != ranges[s].buffer || e->range.start >= ranges[s].end ||
+                  ranges[s].start >= e->range.end)
+                continue;
+              lv = MAX (lv, e->write_level);
+              if (d->bindings[s].write)
+                lv = MAX (lv, e->read_level);
+            }
+        }
+      level[i] = lv;
+      max_level = MAX (max_level, lv);
+      for (guint s = 0; s < d->n_bindings; s++)
+        {
+          RangeHistory e = { ranges[s], 0, 0 };
+          if (d->bindings[s].write)
+            e.write_level = lv + 1;
+          else
+            e.read_level = lv + 1;
+          g_array_append_val (history, e);
+        }
+    }
+  for (guint l = 0; l <= max_level && n > 0; l++)
+    for (guint i = 0; i < n; i++)
+      if (level[i] == l)
+        order[k++] = i;
+  return order;
+}
+
 /* ---- recording ----------------------------------------------------------- */
 
 static gboolean
@@ -404,7 +472,10 @@ record (EigmlVulkanBackend *vk,
                                                : NULL;
   EigmlVkBuffer *scratch = EIGML_VK_BUFFER (vg->scratch);
   VkPipeline bound = VK_NULL_HANDLE;
+  g_autofree guint *order = NULL;
 
+  if (g_getenv ("EIGML_VULKAN_NO_REORDER") == NULL)
+    order = schedule (dispatches, scratch);
   if (vk->cmd_push_descriptor_set == NULL && dispatches->len > 0)
     {
       sets = g_new0 (VkDescriptorSet, dispatches->len);
@@ -440,8 +511,9 @@ record (EigmlVulkanBackend *vk,
         }
     }
 
-  for (guint i = 0; i < dispatches->len; i++)
+  for (guint k = 0; k < dispatches->len; k++)
     {
+      guint i = order != NULL ? order[k] : k;
       EigmlVkDispatch *d = &g_array_index (dispatches, EigmlVkDispatch, i);
       VkDescriptorBufferInfo infos[EIGML_VK_MAX_BINDINGS];
       HazardRange ranges[EIGML_VK_MAX_BINDINGS];
