@@ -440,6 +440,37 @@ test_barriers (void)
       g_assert_cmpfloat (out[i], ==, 8.0f * x[i] + 1.0f);
   }
 
+  /* two independent chains, recorded level by level: a1 b1 | a2 b2 */
+  for (guint reorder = 0; reorder < 2; reorder++)
+    {
+      const char *env[] = { "EIGML_VULKAN_NO_REORDER", "1", NULL };
+      g_autoptr (EigmlContext) ctx = reorder ? g_object_ref (context) : vulkan_context (env);
+      g_autoptr (EigmlGraph) g = eigml_graph_new (ctx);
+      EigmlNode *xa = eigml_graph_input (g, "a", EIGML_DTYPE_F32, 1, shape);
+      EigmlNode *xb = eigml_graph_input (g, "b", EIGML_DTYPE_F32, 1, shape);
+      EigmlNode *a = eigml_op_scale (g, eigml_op_scale (g, xa, 2.0f, 0.0f), 2.0f, 0.0f);
+      EigmlNode *b = eigml_op_scale (g, eigml_op_scale (g, xb, 3.0f, 0.0f), 3.0f, 0.0f);
+      g_autofree float *ya = NULL;
+      g_autofree float *yb = NULL;
+
+      eigml_graph_mark_output (g, a);
+      eigml_graph_mark_output (g, b);
+      g_assert_true (eigml_graph_set_input_floats (g, xa, x, 1000, &error));
+      g_assert_true (eigml_graph_set_input_floats (g, xb, x, 1000, &error));
+      g_assert_true (eigml_graph_compute (g, &error));
+      g_assert_no_error (error);
+      g_assert_true (eigml_vulkan_graph_get_stats (g, &stats));
+      g_assert_cmpuint (stats.n_dispatches, ==, 4);
+      g_assert_cmpuint (stats.n_barriers, ==, reorder ? 1 : 2);
+      ya = eigml_graph_dup_floats (g, a, &error);
+      yb = eigml_graph_dup_floats (g, b, &error);
+      for (guint i = 0; i < 1000; i++)
+        {
+          g_assert_cmpfloat (ya[i], ==, 4.0f * x[i]);
+          g_assert_cmpfloat (yb[i], ==, 9.0f * x[i]);
+        }
+    }
+
   /* a diamond: two independent ops, then one that joins them */
   {
     g_autoptr (EigmlGraph) g = eigml_graph_new (context);

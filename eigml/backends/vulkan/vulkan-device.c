@@ -629,6 +629,7 @@ eigml_vulkan_backend_new (gboolean allow_software,
   g_rec_mutex_init (&vk->lock);
   vk->graphs = g_ptr_array_new ();
   vk->timeout_ns = parse_timeout_ns ();
+  vk->reorder = !env_flag ("EIGML_VULKAN_NO_REORDER");
   if (device_selector != NULL && *device_selector == '\0')
     device_selector = NULL;
 

@@ -474,7 +474,7 @@ record (EigmlVulkanBackend *vk,
   VkPipeline bound = VK_NULL_HANDLE;
   g_autofree guint *order = NULL;
 
-  if (g_getenv ("EIGML_VULKAN_NO_REORDER") == NULL)
+  if (vk->reorder)
     order = schedule (dispatches, scratch);
   if (vk->cmd_push_descriptor_set == NULL && dispatches->len > 0)
     {

@@ -108,6 +108,7 @@ struct _EigmlVulkanBackend
   GHashTable *shader_modules;    /* name -> VkShaderModule (boxed) */
   GHashTable *pipelines;         /* key -> EigmlVkPipeline* */
 
+  gboolean reorder;              /* record by conflict level (vulkan-graph.c) */
   GPtrArray *graphs;             /* EigmlVkGraph* with staging mirrors */
   GRecMutex lock;
 };
