@@ -443,8 +443,8 @@ test_barriers (void)
   /* two independent chains, recorded level by level: a1 b1 | a2 b2 */
   for (guint reorder = 0; reorder < 2; reorder++)
     {
-      const char *env[] = { "EIGML_VULKAN_NO_REORDER", "1", NULL };
-      g_autoptr (EigmlContext) ctx = reorder ? g_object_ref (context) : vulkan_context (env);
+      const char *env[] = { "EIGML_VULKAN_NO_REORDER", reorder ? "0" : "1", NULL };
+      g_autoptr (EigmlContext) ctx = vulkan_context (env);
       g_autoptr (EigmlGraph) g = eigml_graph_new (ctx);
       EigmlNode *xa = eigml_graph_input (g, "a", EIGML_DTYPE_F32, 1, shape);
       EigmlNode *xb = eigml_graph_input (g, "b", EIGML_DTYPE_F32, 1, shape);

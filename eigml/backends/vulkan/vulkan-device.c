@@ -162,20 +162,27 @@ has_layer (const char *name)
 }
 
 static gboolean
-has_instance_extension (const char *name)
+has_layer_extension (const char *layer,
+                     const char *name)
 {
   guint32 n = 0;
   g_autofree VkExtensionProperties *exts = NULL;
 
-  if (vkEnumerateInstanceExtensionProperties (NULL, &n, NULL) != VK_SUCCESS)
+  if (vkEnumerateInstanceExtensionProperties (layer, &n, NULL) != VK_SUCCESS)
     return FALSE;
   exts = g_new0 (VkExtensionProperties, MAX (n, 1));
-  if (vkEnumerateInstanceExtensionProperties (NULL, &n, exts) != VK_SUCCESS)
+  if (vkEnumerateInstanceExtensionProperties (layer, &n, exts) != VK_SUCCESS)
     return FALSE;
   for (guint32 i = 0; i < n; i++)
     if (g_str_equal (exts[i].extensionName, name))
       return TRUE;
   return FALSE;
+}
+
+static gboolean
+has_instance_extension (const char *name)
+{
+  return has_layer_extension (NULL, name);
 }
 
 static VkInstance
@@ -186,7 +193,14 @@ create_instance (guint32 *api_version_out,
   guint32 loader_version = VK_API_VERSION_1_0;
   guint32 api_version;
   const char *layers[1];
-  const char *extensions[2];
+  const char *extensions[3];
+  VkValidationFeatureEnableEXT sync_validation =
+    VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+  VkValidationFeaturesEXT validation_features = {
+    .sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT,
+    .enabledValidationFeatureCount = 1,
+    .pEnabledValidationFeatures = &sync_validation,
+  };
   guint n_layers = 0, n_extensions = 0;
   VkDebugUtilsMessengerCreateInfoEXT messenger_info = {
     .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
@@ -225,13 +239,24 @@ create_instance (guint32 *api_version_out,
   if (validation)
     {
       if (has_layer ("VK_LAYER_KHRONOS_validation"))
-        layers[n_layers++] = "VK_LAYER_KHRONOS_validation";
+        {
+          layers[n_layers++] = "VK_LAYER_KHRONOS_validation";
+          /* synchronization validation too: a missing barrier is an error */
+          if (has_layer_extension ("VK_LAYER_KHRONOS_validation",
+                                   VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME))
+            {
+              extensions[n_extensions++] = VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME;
+              validation_features.pNext = info.pNext;
+              info.pNext = &validation_features;
+            }
+        }
       else
         g_warning ("EIGML_VULKAN_VALIDATION is set but VK_LAYER_KHRONOS_validation is not "
                    "installed (Debian: vulkan-validationlayers)");
       if (has_instance_extension (VK_EXT_DEBUG_UTILS_EXTENSION_NAME))
         {
           extensions[n_extensions++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+          messenger_info.pNext = info.pNext;
           info.pNext = &messenger_info;
         }
     }
