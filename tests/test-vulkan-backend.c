@@ -872,6 +872,8 @@ test_matmul_shapes (void)
     { { 3, { 3, 19, 17 } }, { 2, { 19, 23 } }, { TRUE, FALSE }, FALSE },   /* b shared */
     { { 2, { 17, 19 } }, { 3, { 3, 23, 19 } }, { FALSE, TRUE }, FALSE },   /* a shared */
     { { 4, { 2, 3, 9, 70 } }, { 4, { 2, 3, 70, 5 } }, { FALSE, FALSE }, FALSE },
+    { { 2, { 300, 70 } }, { 2, { 130, 70 } }, { FALSE, TRUE }, FALSE },    /* 128 x 64 tiles */
+    { { 3, { 2, 70, 150 } }, { 3, { 2, 70, 100 } }, { TRUE, FALSE }, FALSE },
     { { 2, { 31, 2048 } }, { 2, { 2048, 33 } }, { FALSE, FALSE }, TRUE },   /* split-K */
     { { 2, { 2050, 40 } }, { 2, { 2050, 24 } }, { TRUE, FALSE }, TRUE },    /* dW = dY^T X */
   };

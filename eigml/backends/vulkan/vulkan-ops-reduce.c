@@ -174,10 +174,12 @@ eigml_vk_encode_matmul (EigmlVkEncoder *enc,
   guint64 k = (guint64) (ta ? a->shape[a->n_dims - 2] : a->shape[a->n_dims - 1]);
   guint64 batch = (guint64) node->n_elements / (m * n);
   guint64 tiles, splits = 1, k_chunk = k, gx, gy, gz;
-  /* WG, BM, BN, BK, TM, TN */
-  guint32 spec_large[6] = { 256, 64, 64, 16, 4, 4 };
-  guint32 spec_small[6] = { 256, 32, 32, 16, 2, 2 };
-  const guint32 *spec = (m <= 32 || n <= 32) ? spec_small : spec_large;
+  /* WG, BM, BN, BK, TM, TN; the shared tiles take 12.4, 8.3 and 4.2 KiB */
+  static const guint32 spec_large[6] = { 256, 128, 64, 16, 8, 4 };
+  static const guint32 spec_medium[6] = { 256, 64, 64, 16, 4, 4 };
+  static const guint32 spec_small[6] = { 256, 32, 32, 16, 2, 2 };
+  const guint32 *spec = (m <= 32 || n <= 32) ? spec_small
+                        : (m >= 128 && n >= 64) ? spec_large : spec_medium;
 
   guint32 bm = spec[1], bn = spec[2], bk = spec[3];
   EigmlVkBinding out = node_binding (node, TRUE);
