@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include "op-cases.h"
 #include "backends/vulkan/vulkan-backend.h"
 #include "engine/graph.h"
 #include "eigml-context-private.h"
@@ -1011,6 +1012,42 @@ test_edge_cases (void)
     }
 }
 
+/* Every op case of test-ops.c again, through the other paths: tensors not
+ * host-mapped (staging mirrors) and descriptor pools, in graph order. */
+static void
+test_ops_other_paths (void)
+{
+  EigmlContext *vk;
+  const HarnessFamily *sets[] = { op_cases_math, op_cases_nn };
+  guint n_cases = 0;
+
+  /* the harness makes its Vulkan context once, here */
+  g_setenv ("EIGML_VULKAN_FORCE_STAGING", "1", TRUE);
+  g_setenv ("EIGML_VULKAN_NO_PUSH_DESCRIPTORS", "1", TRUE);
+  g_setenv ("EIGML_VULKAN_NO_REORDER", "1", TRUE);
+  vk = harness_context (EIGML_BACKEND_VULKAN);
+  g_unsetenv ("EIGML_VULKAN_FORCE_STAGING");
+  g_unsetenv ("EIGML_VULKAN_NO_PUSH_DESCRIPTORS");
+  g_unsetenv ("EIGML_VULKAN_NO_REORDER");
+  g_assert_nonnull (vk);
+  g_assert_true (backend_info (vk).uses_staging);
+  g_assert_false (backend_info (vk).uses_push_descriptors);
+
+  for (guint k = 0; k < G_N_ELEMENTS (sets); k++)
+    for (guint f = 0; sets[k][f].name != NULL; f++)
+      for (guint v = 0; v < sets[k][f].n_variants; v++)
+        {
+          /* the seeds of test-ops.c */
+          g_autoptr (GRand) rand = g_rand_new_with_seed (g_str_hash (sets[k][f].name) * 31u + v);
+          HarnessCase c = { 0 };
+
+          sets[k][f].gen (rand, v, &c);
+          harness_check_vulkan (&c);
+          n_cases++;
+        }
+  g_test_message ("%u op cases through staging and descriptor pools", n_cases);
+}
+
 /* ---- pipeline cache ------------------------------------------------------ */
 
 static void
@@ -1224,6 +1261,7 @@ main (int argc,
   g_test_add_func ("/vulkan-backend/matmul-shapes", test_matmul_shapes);
   g_test_add_func ("/vulkan-backend/grid-limits", test_grid_limits);
   g_test_add_func ("/vulkan-backend/edge-cases", test_edge_cases);
+  g_test_add_func ("/vulkan-backend/ops-staging-pools", test_ops_other_paths);
   g_test_add_func ("/vulkan-backend/pipeline-cache", test_pipeline_cache);
   g_test_add_func ("/vulkan-backend/timeout", test_timeout);
   if (g_test_perf ())
