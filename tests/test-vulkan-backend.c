@@ -328,7 +328,7 @@ run_buffer_tests (gboolean staging)
     {
       small[i] = eigml_buffer_new (backend, 200000, &error);
       g_assert_no_error (error);
-      g_assert_true ((small[i]->host_ptr == NULL) == staging);
+      g_assert_true ((small[i]->host_ptr == NULL) == info.uses_staging);
       {
         guint32 v = i * 1000u + 1;
         g_assert_true (eigml_buffer_fill (small[i], 0, 200000, v, &error));
