@@ -288,7 +288,9 @@ gen_unary (GRand *rand,
     }
   c->build = build_unary;
   c->ref = ref_unary;
-  c->tol = 1e-6;
+  /* transcendentals: 1e-5 as the issue sets; a single-element GELU' near
+   * its zero is ill-conditioned enough to flap at 1e-6 */
+  c->tol = kind == 3 || kind == 6 || kind == 8 ? 1e-6 : 1e-5;
   g_snprintf (c->name, sizeof c->name, "unary/%s-%u-%" G_GINT64_FORMAT, names[kind], variant,
               harness_numel (n_dims, shape));
 }

@@ -221,8 +221,17 @@ test_adamw_reference (void)
                        eigml_op_sum_all (g, eigml_op_unary (g, EIGML_UNARY_SQUARE,
                                                             eigml_graph_param (g, b))));
   g_assert_true (eigml_graph_backward (g, loss, &error));
+  /* the global norm in several windows of the flat gradient buffer */
+  g_setenv ("EIGML_GRAD_NORM_WINDOW", "64", TRUE);
   g_assert_true (eigml_graph_add_adamw (g, store, &error));
+  g_unsetenv ("EIGML_GRAD_NORM_WINDOW");
   g_assert_no_error (error);
+  {
+    guint windows = 0;
+    for (guint i = 0; i < g->nodes->len; i++)
+      windows += ((EigmlNode *) g_ptr_array_index (g->nodes, i))->leaf == EIGML_LEAF_GRAD_ALL;
+    g_assert_cmpuint (windows, ==, 2);
+  }
   eigml_adamw_config_init_default (&cfg);
   cfg.lr = 0.1f;
   cfg.weight_decay = 0.05f;

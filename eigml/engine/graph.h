@@ -99,7 +99,7 @@ typedef enum
   EIGML_LEAF_PARAM_GRAD,   /* a parameter's gradient accumulator */
   EIGML_LEAF_PARAM_M,      /* AdamW first moment */
   EIGML_LEAF_PARAM_V,      /* AdamW second moment */
-  EIGML_LEAF_GRAD_ALL,     /* every gradient of the store, as one flat vector */
+  EIGML_LEAF_GRAD_ALL,     /* a window of a store's flat gradient buffer (ip[0..1]: byte offset) */
 } EigmlLeafKind;
 
 typedef enum

@@ -63,20 +63,38 @@ eigml_graph_add_adamw (EigmlGraph *graph,
 
   hyper = eigml_graph_input (graph, ADAMW_HYPER_NAME, EIGML_DTYPE_F32, 1, hyper_shape);
 
-  /* Every gradient, as one flat vector: the global norm is one reduction. */
+  /* The gradients are one flat buffer: the global norm is a reduction over
+   * it, in windows no larger than the backend can bind at once (lavapipe
+   * binds 128 MiB; a BERT-base + ViT-B store is 800 MiB). The windows are
+   * read after every gradient has been accumulated: the ACC nodes come
+   * earlier in creation order, which is execution order. */
   {
-    gint64 shape[1] = { (gint64) (eigml_param_store_get_total_bytes (store) / sizeof (float)) };
-    grad_all = eigml_graph_new_node (graph, EIGML_OP_LEAF, EIGML_DTYPE_F32, 1, shape);
-    if (grad_all != NULL)
+    EigmlBackend *backend = eigml_context_get_backend_impl (graph->context);
+    gsize total = eigml_param_store_get_total_bytes (store);
+    gsize window = MIN (backend->max_tensor_bytes, (gsize) 64 << 20) & ~(backend->alignment - 1);
+    const char *env = g_getenv ("EIGML_GRAD_NORM_WINDOW"); /* tests: many windows */
+
+    if (env != NULL && g_ascii_strtoull (env, NULL, 10) >= backend->alignment)
+      window = g_ascii_strtoull (env, NULL, 10) & ~(backend->alignment - 1);
+
+    sumsq = NULL;
+    for (gsize offset = 0; offset < total && !eigml_graph_failed (graph); offset += window)
       {
+        gint64 shape[1] = { (gint64) (MIN (window, total - offset) / sizeof (float)) };
+        EigmlNode *partial;
+
+        grad_all = eigml_graph_new_node (graph, EIGML_OP_LEAF, EIGML_DTYPE_F32, 1, shape);
+        if (grad_all == NULL)
+          break;
         grad_all->leaf = EIGML_LEAF_GRAD_ALL;
-        grad_all->name = g_strdup ("adamw.grad_all");
+        grad_all->name = g_strdup_printf ("adamw.grads@%" G_GSIZE_FORMAT, offset);
         grad_all->store = store;
+        grad_all->ip[0] = (gint32) (guint32) offset;
+        grad_all->ip[1] = (gint32) (guint32) ((guint64) offset >> 32);
+        partial = eigml_op_reduce (graph, EIGML_REDUCE_SUMSQ, grad_all, 0x1, TRUE);
+        sumsq = sumsq == NULL ? partial : eigml_op_add (graph, sumsq, partial);
       }
   }
-  /* The flat view must be read after every gradient has been accumulated:
-   * ACC nodes come earlier in creation order, which is execution order. */
-  sumsq = eigml_op_reduce (graph, EIGML_REDUCE_SUMSQ, grad_all, 0x1, FALSE);
   if (sumsq != NULL)
     {
       sumsq->name = g_strdup (ADAMW_NORM_NAME);
@@ -89,7 +107,7 @@ eigml_graph_add_adamw (EigmlGraph *graph,
       clip = eigml_graph_new_node (graph, EIGML_OP_CLIP_SCALE, EIGML_DTYPE_F32, 1, one);
       if (clip != NULL)
         {
-          eigml_node_add_src (clip, eigml_op_reshape (graph, sumsq, 1, one));
+          eigml_node_add_src (clip, sumsq);
           /* max_norm is hyper[7], set per step; <= 0 disables clipping */
           eigml_node_add_src (clip, hyper);
         }

@@ -262,8 +262,10 @@ eigml_graph_plan_memory (EigmlGraph *graph,
               node->offset = act_offset[root->id];
               break;
             case EIGML_LEAF_GRAD_ALL:
+              /* a window of the flat gradient buffer, at byte offset ip[0..1] */
               node->buffer = eigml_param_store_get_buffer (root->store, EIGML_LEAF_GRAD_ALL);
-              node->offset = 0;
+              node->offset = (gsize) ((guint64) (guint32) root->ip[0] |
+                                      ((guint64) (guint32) root->ip[1] << 32));
               break;
             default:
               node->buffer = eigml_param_store_get_buffer (root->param->store, root->leaf);
