@@ -10,6 +10,7 @@
 
 #include "cpu-private.h"
 #include "eigml-error.h"
+#include "eigml-tensor-private.h"
 
 #include <cblas.h>
 #include <omp.h>
@@ -157,7 +158,26 @@ typedef struct
   double seconds[EIGML_OP_COUNT];
   guint64 calls[EIGML_OP_COUNT];
   guint64 runs;
+  GHashTable *by_node;   /* EIGML_PROFILE=2: "op shape <- sources" -> double[2] */
 } CpuProfile;
+
+static char *
+profile_key (const EigmlNode *node)
+{
+  GString *s = g_string_new (eigml_op_get_name (node->op));
+  g_autofree char *shape = eigml_shape_to_string (node->shape, node->n_dims);
+
+  g_string_append_printf (s, " %s", shape);
+  for (guint i = 0; i < node->n_src; i++)
+    if (node->src[i] != NULL)
+      {
+        g_autofree char *src = eigml_shape_to_string (node->src[i]->shape, node->src[i]->n_dims);
+        g_string_append_printf (s, "%s%s", i ? ", " : " <- ", src);
+      }
+  if (node->op == EIGML_OP_MATMUL)
+    g_string_append_printf (s, " %s%s", node->ip[0] ? "T" : "N", node->ip[1] ? "T" : "N");
+  return g_string_free (s, FALSE);
+}
 
 static gboolean
 cpu_graph_compute (EigmlBackend *backend,
@@ -167,7 +187,11 @@ cpu_graph_compute (EigmlBackend *backend,
   CpuProfile *profile = graph->backend_data;
 
   if (profile == NULL && g_getenv ("EIGML_PROFILE") != NULL)
-    profile = graph->backend_data = g_new0 (CpuProfile, 1);
+    {
+      profile = graph->backend_data = g_new0 (CpuProfile, 1);
+      if (g_str_equal (g_getenv ("EIGML_PROFILE"), "2"))
+        profile->by_node = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    }
   for (guint i = 0; i < graph->nodes->len; i++)
     {
       const EigmlNode *node = g_ptr_array_index (graph->nodes, i);
@@ -180,8 +204,23 @@ cpu_graph_compute (EigmlBackend *backend,
       cpu_kernels[node->op] (node);
       if (profile)
         {
-          profile->seconds[node->op] += (g_get_monotonic_time () - t0) / 1e6;
+          double dt = (g_get_monotonic_time () - t0) / 1e6;
+          profile->seconds[node->op] += dt;
           profile->calls[node->op]++;
+          if (profile->by_node != NULL)
+            {
+              char *key = profile_key (node);
+              double *v = g_hash_table_lookup (profile->by_node, key);
+              if (v == NULL)
+                {
+                  v = g_new0 (double, 2);
+                  g_hash_table_insert (profile->by_node, key, v);
+                }
+              else
+                g_free (key);
+              v[0] += dt;
+              v[1] += 1;
+            }
         }
     }
   if (profile)
@@ -208,6 +247,20 @@ cpu_graph_release (EigmlBackend *backend,
                   eigml_op_get_name (op), profile->calls[op] / MAX (profile->runs, 1),
                   1000.0 * profile->seconds[op] / MAX (profile->runs, 1),
                   100.0 * profile->seconds[op] / MAX (total, 1e-12));
+  if (profile->by_node != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+      g_hash_table_iter_init (&iter, profile->by_node);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          double *v = value;
+          g_printerr ("    %8.2f ms per run  %s (x%.0f)\n",
+                      1000.0 * v[0] / MAX (profile->runs, 1), (char *) key,
+                      v[1] / MAX (profile->runs, 1));
+        }
+      g_hash_table_unref (profile->by_node);
+    }
   g_clear_pointer (&graph->backend_data, g_free);
 }
 

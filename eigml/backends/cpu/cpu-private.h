@@ -19,12 +19,14 @@ typedef void (*EigmlCpuKernel) (const EigmlNode *node);
 /* Below this many elements a loop stays on one thread. */
 #define CPU_PARALLEL_MIN 16384
 
-/* Hot loops are compiled for AVX-512, AVX2 + FMA and the baseline, and the
- * best the CPU runs is picked when the library loads (GCC function
- * multiversioning). They are plain functions over a range, called from an
- * OpenMP region, because an OpenMP region's body would not be cloned. */
+/* Hot loops are compiled for AVX-512, AVX2 and the baseline, and the best
+ * the CPU runs is picked when the library loads (GCC function
+ * multiversioning). Clones are chosen by ISA feature, not "arch=": those
+ * match exact CPU models, so a CPU newer than the compiler would get the
+ * baseline. They are plain functions over a range, called from an OpenMP
+ * region, because an OpenMP region's body would not be cloned. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CPU_CLONES __attribute__ ((target_clones ("arch=skylake-avx512", "arch=haswell", "default")))
+#define CPU_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #else
 #define CPU_CLONES
 #endif
