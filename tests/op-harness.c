@@ -7,6 +7,7 @@
 #include "op-harness.h"
 
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #define FD_MAX_ELEMENTS 40
@@ -433,6 +434,31 @@ harness_check_cpu (const HarnessCase *c)
         g_error ("%s: gradient of input %u: mean absolute asymmetry %.3g > %.3g", c->name, k,
                  sum_asym / n_checked, grad_tol);
     }
+
+  /* 3. the same on one thread: catches kernels whose threads race */
+  {
+    HarnessResult r1;
+    int threads = omp_get_max_threads ();
+    g_autofree double *y0 = g_new (double, MAX (r.y_n, 1));
+
+    omp_set_num_threads (1);
+    run_case (c, harness_context (EIGML_BACKEND_CPU), &d, &r1);
+    omp_set_num_threads (threads);
+    for (gsize j = 0; j < r.y_n; j++)
+      y0[j] = r.y[j];
+    assert_close ("one-thread forward", c->name, r1.y, y0, r.y_n, c->tol);
+    for (guint k = 0; k < c->n_in; k++)
+      {
+        g_autofree double *g0 = NULL;
+        if (!c->in[k].grad)
+          continue;
+        g0 = g_new (double, MAX (d.n[k], 1));
+        for (gsize j = 0; j < d.n[k]; j++)
+          g0[j] = r.grad[k][j];
+        assert_close ("one-thread gradient", c->name, r1.grad[k], g0, d.n[k], c->tol);
+      }
+    result_clear (&r1);
+  }
 
   for (guint k = 0; k < c->n_in; k++)
     g_free (xd[k]);

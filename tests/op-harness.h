@@ -7,7 +7,8 @@
  *  2. the analytic gradient (the engine's backward on the CPU backend) of
  *     L = sum(op(x) * W), W random, against central finite differences of
  *     the float64 reference (mean absolute asymmetry);
- *  3. the Vulkan backend against the CPU backend, forward and gradients.
+ *  3. the Vulkan backend against the CPU backend, forward and gradients;
+ * and the CPU backend on one thread against the CPU backend on all of them.
  * Outputs are poisoned with NaN before every run, so an element a kernel
  * forgets to write fails the comparison.
  */

@@ -351,7 +351,9 @@ dropout_range (gint64 g_start,
         /* words in element order, then one vector pass over 64 elements */
         guint32 words[64];
         gint64 base = gb * 4;
-        gint64 count = MIN (64, d->n - base);
+        /* not past this range: with an in-place dropout, the next range's
+         * thread may not have read its inputs yet */
+        gint64 count = MIN (64, MIN (d->n, g_end * 4) - base);
         const float *x = d->x + base;
         float *y = d->y + base;
         float p = d->p, scale = d->scale;
