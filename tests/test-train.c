@@ -28,7 +28,6 @@ train (EigmlContext *ctx,
   EigmlToyModel model = { 0 };
   EigmlAdamWConfig adamw;
   EigmlNode *loss;
-  gint32 tokens[BATCH * LEN], targets[BATCH * LEN];
 
   g_assert_true (eigml_toy_model_init (&model, store, VOCAB, 32, 2, &block, &error));
   g_assert_no_error (error);
@@ -41,17 +40,10 @@ train (EigmlContext *ctx,
   for (int step = 0; step < STEPS; step++)
     {
       float value = NAN;
-      eigml_toy_model_make_batch (7, (guint64) step, VOCAB, BATCH, LEN, tokens, targets);
       g_assert_true (eigml_graph_poison (g, &error));
-      g_assert_true (eigml_graph_set_input_ints (g, eigml_graph_find (g, "tokens"), tokens,
-                                                 BATCH * LEN, &error));
-      g_assert_true (eigml_graph_set_input_ints (g, eigml_graph_find (g, "targets"), targets,
-                                                 BATCH * LEN, &error));
-      g_assert_true (eigml_graph_set_rng (g, 42, (guint64) step, &error));
-      g_assert_true (eigml_graph_set_adamw_step (g, &adamw, adamw.lr, (guint64) step + 1, &error));
-      g_assert_true (eigml_graph_compute (g, &error));
+      g_assert_true (eigml_toy_model_train_step (g, &model, loss, &adamw, 42, (guint64) step,
+                                                 &value, &error));
       g_assert_no_error (error);
-      g_assert_true (eigml_graph_read (g, loss, &value, sizeof value, &error));
       g_assert_true (isfinite (value));
       losses[step] = value;
       g_test_message ("%s step %2d loss %.6f", eigml_backend_kind_to_string (

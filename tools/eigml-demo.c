@@ -32,7 +32,6 @@ train (EigmlContext *ctx,
   EigmlToyModel model = { 0 };
   EigmlAdamWConfig adamw;
   EigmlNode *loss;
-  gint32 tokens[BATCH * LEN], targets[BATCH * LEN];
   gint64 t0;
   gboolean ok = FALSE;
 
@@ -50,15 +49,7 @@ train (EigmlContext *ctx,
   for (int step = 0; step < steps; step++)
     {
       float value;
-      eigml_toy_model_make_batch (7, (guint64) step, VOCAB, BATCH, LEN, tokens, targets);
-      if (!eigml_graph_set_input_ints (g, eigml_graph_find (g, "tokens"), tokens, BATCH * LEN,
-                                       error) ||
-          !eigml_graph_set_input_ints (g, eigml_graph_find (g, "targets"), targets, BATCH * LEN,
-                                       error) ||
-          !eigml_graph_set_rng (g, 42, (guint64) step, error) ||
-          !eigml_graph_set_adamw_step (g, &adamw, adamw.lr, (guint64) step + 1, error) ||
-          !eigml_graph_compute (g, error) ||
-          !eigml_graph_read (g, loss, &value, sizeof value, error))
+      if (!eigml_toy_model_train_step (g, &model, loss, &adamw, 42, (guint64) step, &value, error))
         goto out;
       losses[step] = value;
       printf ("  step %2d  loss %.5f\n", step + 1, value);

@@ -138,17 +138,20 @@ eigml_graph_set_input (EigmlGraph *graph,
   return TRUE;
 }
 
-gboolean
-eigml_graph_set_input_floats (EigmlGraph *graph,
-                              EigmlNode *node,
-                              const float *data,
-                              gsize n,
-                              GError **error)
+/* Typed inputs: the dtype and the element count are checked before bytes. */
+static gboolean
+set_typed_input (EigmlGraph *graph,
+                 EigmlNode *node,
+                 EigmlDType dtype,
+                 const void *data,
+                 gsize n,
+                 GError **error)
 {
-  if (node != NULL && node->dtype != EIGML_DTYPE_F32)
+  if (node != NULL && node->dtype != dtype)
     {
       g_autofree char *desc = eigml_node_describe (node);
-      g_set_error (error, EIGML_ERROR, EIGML_ERROR_DTYPE, "input %s: got f32 values", desc);
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_DTYPE, "input %s: got %s values", desc,
+                   eigml_dtype_get_name (dtype));
       return FALSE;
     }
   if (node != NULL && (gint64) n != node->n_elements)
@@ -159,7 +162,17 @@ eigml_graph_set_input_floats (EigmlGraph *graph,
                    desc, node->n_elements, n);
       return FALSE;
     }
-  return eigml_graph_set_input (graph, node, data, n * sizeof (float), error);
+  return eigml_graph_set_input (graph, node, data, n * eigml_dtype_get_size (dtype), error);
+}
+
+gboolean
+eigml_graph_set_input_floats (EigmlGraph *graph,
+                              EigmlNode *node,
+                              const float *data,
+                              gsize n,
+                              GError **error)
+{
+  return set_typed_input (graph, node, EIGML_DTYPE_F32, data, n, error);
 }
 
 gboolean
@@ -169,21 +182,7 @@ eigml_graph_set_input_ints (EigmlGraph *graph,
                             gsize n,
                             GError **error)
 {
-  if (node != NULL && node->dtype != EIGML_DTYPE_I32)
-    {
-      g_autofree char *desc = eigml_node_describe (node);
-      g_set_error (error, EIGML_ERROR, EIGML_ERROR_DTYPE, "input %s: got i32 values", desc);
-      return FALSE;
-    }
-  if (node != NULL && (gint64) n != node->n_elements)
-    {
-      g_autofree char *desc = eigml_node_describe (node);
-      g_set_error (error, EIGML_ERROR, EIGML_ERROR_SHAPE,
-                   "input %s takes %" G_GINT64_FORMAT " values, got %" G_GSIZE_FORMAT,
-                   desc, node->n_elements, n);
-      return FALSE;
-    }
-  return eigml_graph_set_input (graph, node, data, n * sizeof (gint32), error);
+  return set_typed_input (graph, node, EIGML_DTYPE_I32, data, n, error);
 }
 
 gboolean

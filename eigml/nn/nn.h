@@ -95,3 +95,8 @@ EigmlNode *eigml_toy_model_train_graph (EigmlGraph *g, const EigmlToyModel *self
                                         GError **error);
 void eigml_toy_model_make_batch (guint64 seed, guint64 step, gint64 vocab, gint64 batch,
                                  gint64 len, gint32 *tokens, gint32 *targets);
+/* One step (0-based) on the graph of eigml_toy_model_train_graph(): the
+ * batch of @step, the RNG state, the AdamW scalars, compute; the loss out. */
+gboolean eigml_toy_model_train_step (EigmlGraph *g, const EigmlToyModel *self, EigmlNode *loss,
+                                     const EigmlAdamWConfig *adamw, guint64 seed, guint64 step,
+                                     float *loss_out, GError **error);

@@ -108,3 +108,37 @@ eigml_toy_model_make_batch (guint64 seed,
       targets[i] = (gint32) ((tokens[i] + 1) % vocab);
     }
 }
+
+gboolean
+eigml_toy_model_train_step (EigmlGraph *g,
+                            const EigmlToyModel *self,
+                            EigmlNode *loss,
+                            const EigmlAdamWConfig *adamw,
+                            guint64 seed,
+                            guint64 step,
+                            float *loss_out,
+                            GError **error)
+{
+  EigmlNode *tokens = eigml_graph_find (g, "tokens");
+  EigmlNode *targets = eigml_graph_find (g, "targets");
+  gint64 batch, len;
+  g_autofree gint32 *tok = NULL, *tgt = NULL;
+
+  if (tokens == NULL || targets == NULL)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                   "not a graph of eigml_toy_model_train_graph()");
+      return FALSE;
+    }
+  batch = tokens->shape[0];
+  len = tokens->shape[1];
+  tok = g_new (gint32, batch * len);
+  tgt = g_new (gint32, batch * len);
+  eigml_toy_model_make_batch (seed, step, self->vocab, batch, len, tok, tgt);
+  return eigml_graph_set_input_ints (g, tokens, tok, batch * len, error) &&
+         eigml_graph_set_input_ints (g, targets, tgt, batch * len, error) &&
+         eigml_graph_set_rng (g, seed, step, error) &&
+         eigml_graph_set_adamw_step (g, adamw, adamw->lr, step + 1, error) &&
+         eigml_graph_compute (g, error) &&
+         eigml_graph_read (g, loss, loss_out, sizeof *loss_out, error);
+}

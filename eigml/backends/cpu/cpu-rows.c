@@ -147,6 +147,29 @@ eigml_cpu_softmax_backward (const EigmlNode *node)
     }
 }
 
+/* Two-pass mean and 1 / sqrt(biased variance + eps) of one row. */
+static inline void
+row_mean_rstd (const float *x,
+               gint64 c,
+               float eps,
+               float *mean_out,
+               float *rstd_out)
+{
+  float mean = 0.0f, var = 0.0f;
+
+  for (gint64 j = 0; j < c; j++)
+    mean += x[j];
+  mean /= (float) c;
+  for (gint64 j = 0; j < c; j++)
+    {
+      float d = x[j] - mean;
+      var += d * d;
+    }
+  var /= (float) c;
+  *mean_out = mean;
+  *rstd_out = 1.0f / sqrtf (var + eps);
+}
+
 void
 eigml_cpu_layer_norm (const EigmlNode *node)
 {
@@ -163,18 +186,9 @@ eigml_cpu_layer_norm (const EigmlNode *node)
     {
       const float *xr = x + r * c;
       float *yr = y + r * c;
-      float mean = 0.0f, var = 0.0f, rstd;
+      float mean, rstd;
 
-      for (gint64 j = 0; j < c; j++)
-        mean += xr[j];
-      mean /= (float) c;
-      for (gint64 j = 0; j < c; j++)
-        {
-          float d = xr[j] - mean;
-          var += d * d;
-        }
-      var /= (float) c;
-      rstd = 1.0f / sqrtf (var + eps);
+      row_mean_rstd (xr, c, eps, &mean, &rstd);
       for (gint64 j = 0; j < c; j++)
         {
           float v = (xr[j] - mean) * rstd;
@@ -203,18 +217,9 @@ eigml_cpu_layer_norm_backward (const EigmlNode *node)
     {
       const float *xr = x + r * c, *dyr = dy + r * c;
       float *dxr = dx + r * c;
-      float mean = 0.0f, var = 0.0f, rstd, mg = 0.0f, mgx = 0.0f;
+      float mean, rstd, mg = 0.0f, mgx = 0.0f;
 
-      for (gint64 j = 0; j < c; j++)
-        mean += xr[j];
-      mean /= (float) c;
-      for (gint64 j = 0; j < c; j++)
-        {
-          float d = xr[j] - mean;
-          var += d * d;
-        }
-      var /= (float) c;
-      rstd = 1.0f / sqrtf (var + eps);
+      row_mean_rstd (xr, c, eps, &mean, &rstd);
       for (gint64 j = 0; j < c; j++)
         {
           float gj = gamma ? dyr[j] * gamma[j] : dyr[j];
