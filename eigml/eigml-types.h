@@ -81,4 +81,19 @@ typedef enum
   EIGML_ERROR_FORMAT,
 } EigmlError;
 
+/**
+ * EigmlEncoderKind:
+ * @EIGML_ENCODER_TEXT: a BERT text encoder (post-LN, Hugging Face layout)
+ * @EIGML_ENCODER_IMAGE: a ViT image encoder (pre-LN, timm/ALBEF layout)
+ *
+ * What an #EigmlEncoderConfig describes.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_ENCODER_TEXT,
+  EIGML_ENCODER_IMAGE,
+} EigmlEncoderKind;
+
 G_END_DECLS

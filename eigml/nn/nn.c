@@ -93,18 +93,21 @@ eigml_transformer_block_init (EigmlTransformerBlock *self,
 {
   const float std = 0.02f; /* BERT's initializer_range */
   gint64 h = config->hidden;
+  /* BERT (Hugging Face) and ViT (timm) parameter names; the fused timm
+   * attn.qkv is split into query/key/value when weights are loaded */
+  gboolean vit = config->pre_ln;
   struct
   {
     EigmlLinear *layer;
     const char *name;
     gint64 in, out;
   } linears[] = {
-    { &self->query, "attention.self.query", h, h },
-    { &self->key, "attention.self.key", h, h },
-    { &self->value, "attention.self.value", h, h },
-    { &self->attn_out, "attention.output.dense", h, h },
-    { &self->ffn_in, "intermediate.dense", h, config->ffn },
-    { &self->ffn_out, "output.dense", config->ffn, h },
+    { &self->query, vit ? "attn.query" : "attention.self.query", h, h },
+    { &self->key, vit ? "attn.key" : "attention.self.key", h, h },
+    { &self->value, vit ? "attn.value" : "attention.self.value", h, h },
+    { &self->attn_out, vit ? "attn.proj" : "attention.output.dense", h, h },
+    { &self->ffn_in, vit ? "mlp.fc1" : "intermediate.dense", h, config->ffn },
+    { &self->ffn_out, vit ? "mlp.fc2" : "output.dense", config->ffn, h },
   };
 
   if (config->heads <= 0 || h % config->heads != 0)
@@ -123,8 +126,8 @@ eigml_transformer_block_init (EigmlTransformerBlock *self,
         return FALSE;
     }
   {
-    g_autofree char *a = g_strconcat (prefix, ".attention.output.LayerNorm", NULL);
-    g_autofree char *f = g_strconcat (prefix, ".output.LayerNorm", NULL);
+    g_autofree char *a = g_strconcat (prefix, vit ? ".norm1" : ".attention.output.LayerNorm", NULL);
+    g_autofree char *f = g_strconcat (prefix, vit ? ".norm2" : ".output.LayerNorm", NULL);
     if (!eigml_layer_norm_init (&self->ln_attn, store, a, h, config->eps, error) ||
         !eigml_layer_norm_init (&self->ln_ffn, store, f, h, config->eps, error))
       return FALSE;

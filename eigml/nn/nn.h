@@ -38,7 +38,7 @@ typedef struct
   float eps;            /* LayerNorm epsilon: BERT 1e-12, ViT 1e-6 */
   float dropout;        /* hidden dropout */
   float attn_dropout;   /* attention-probability dropout */
-  gboolean pre_ln;      /* ViT (pre-LN) or BERT (post-LN) */
+  gboolean pre_ln;      /* ViT (pre-LN, timm names) or BERT (post-LN, Hugging Face names) */
 } EigmlTransformerConfig;
 
 typedef struct
@@ -100,3 +100,8 @@ void eigml_toy_model_make_batch (guint64 seed, guint64 step, gint64 vocab, gint6
 gboolean eigml_toy_model_train_step (EigmlGraph *g, const EigmlToyModel *self, EigmlNode *loss,
                                      const EigmlAdamWConfig *adamw, guint64 seed, guint64 step,
                                      float *loss_out, GError **error);
+
+/* Bicubic resize of a [ih, iw, c] grid to [oh, ow, c], as
+ * torch.nn.functional.interpolate(mode='bicubic', align_corners=False). */
+void eigml_interpolate_bicubic (const float *in, gint64 ih, gint64 iw, gint64 c, float *out,
+                                gint64 oh, gint64 ow);
