@@ -13,6 +13,7 @@
 #include <eigml/eigml-error.h>
 #include <eigml/eigml-context.h>
 #include <eigml/eigml-tensor.h>
+#include <eigml/eigml-image-processor.h>
 #include <eigml/eigml-encoder.h>
 #include <eigml/eigml-text-encoder.h>
 #include <eigml/eigml-image-encoder.h>
