@@ -10,9 +10,15 @@
  *
  * Size guard: gdk-pixbuf reports the dimensions through "size-prepared"
  * before it allocates the pixel buffer; when they exceed the limits the
- * handler asks for a 0 x 0 image, which makes every loader stop without
- * allocating (the mechanism of gdk_pixbuf_get_file_info(), which works on
- * memory as well as on files here).
+ * handler asks for a 0 x 0 image, which makes the PNG, JPEG and GIF loaders
+ * stop without allocating (the mechanism of gdk_pixbuf_get_file_info(),
+ * which works on memory as well as on files here). webp-pixbuf-loader 0.2
+ * ignores that request and allocates anyway, so the size of a WebP image is
+ * read from its first chunk before it is decoded (image-structure.c).
+ *
+ * Completeness: image-structure.c checks that a PNG, JPEG or WebP container
+ * is whole before decoding (the loaders accept some truncated files), and a
+ * PNG must deliver every row ("area-updated") to count as decoded.
  *
  * Alpha is composited on opaque white and rounded to nearest:
  * c' = round ((c * a + 255 * (255 - a)) / 255), which is bit-identical to
@@ -50,6 +56,7 @@ typedef struct
   int width;
   int height;
   GError *error;        /* why the size was refused */
+  guint8 *rows_seen;    /* one flag per row, set by "area-updated" */
 } SizeGuard;
 
 gboolean
@@ -168,7 +175,39 @@ on_size_prepared (GdkPixbufLoader *loader,
     {
       guard->refused = TRUE;
       gdk_pixbuf_loader_set_size (loader, 0, 0);
+      return;
     }
+  g_free (guard->rows_seen);
+  guard->rows_seen = g_malloc0 ((gsize) height);
+}
+
+static void
+on_area_updated (GdkPixbufLoader *loader,
+                 int x,
+                 int y,
+                 int width,
+                 int height,
+                 gpointer user_data)
+{
+  SizeGuard *guard = user_data;
+
+  if (guard->rows_seen == NULL)
+    return;
+  for (int row = MAX (y, 0); row < y + height && row < guard->height; row++)
+    guard->rows_seen[row] = 1;
+}
+
+/* The number of rows no "area-updated" covered. */
+static int
+rows_missing (const SizeGuard *guard)
+{
+  int missing = 0;
+
+  if (guard->rows_seen == NULL)
+    return guard->height;
+  for (int row = 0; row < guard->height; row++)
+    missing += !guard->rows_seen[row];
+  return missing;
 }
 
 /* Straight RGB(A)8 rows of a pixbuf to packed RGB8 over white. */
@@ -238,10 +277,14 @@ decode_with_pixbuf (GBytes *data,
 {
   g_autoptr (GdkPixbufLoader) loader = NULL;
   g_autoptr (GError) local_error = NULL;
-  SizeGuard guard = { name, FALSE, -1, -1, NULL };
+  SizeGuard guard = { name, FALSE, -1, -1, NULL, NULL };
   GdkPixbuf *pixbuf;
   gboolean written, closed;
+  int missing;
 
+  if (!eigml_image_check_structure (format->loader, g_bytes_get_data (data, NULL),
+                                    g_bytes_get_size (data), name, error))
+    return NULL;
   loader = gdk_pixbuf_loader_new_with_type (format->loader, &local_error);
   if (loader == NULL)
     {
@@ -252,9 +295,12 @@ decode_with_pixbuf (GBytes *data,
       return NULL;
     }
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &guard);
+  g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &guard);
   written = gdk_pixbuf_loader_write_bytes (loader, data, &local_error);
   /* close even after a failed write: a loader finalised unclosed warns */
   closed = gdk_pixbuf_loader_close (loader, written ? &local_error : NULL);
+  missing = rows_missing (&guard);
+  g_clear_pointer (&guard.rows_seen, g_free);
 
   if (guard.refused)
     {
@@ -271,6 +317,13 @@ decode_with_pixbuf (GBytes *data,
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: corrupt or truncated %s image: %s",
                    name, format->label,
                    local_error != NULL ? local_error->message : "the decoder gave no reason");
+      return NULL;
+    }
+  if (format == &format_png && missing > 0)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                   "%s: corrupt or truncated PNG image: expected %d rows of pixel data, got %d",
+                   name, guard.height, guard.height - missing);
       return NULL;
     }
   pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);

@@ -32,6 +32,7 @@ typedef struct
   const char *p;
   const char *end;
   gsize base;           /* file offset of start */
+  const char *field;    /* the key whose value is being read, or NULL */
 } NpyLexer;
 
 typedef enum
@@ -84,8 +85,10 @@ lexer_fail (NpyLexer *lx,
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: .npy header at byte %" G_GSIZE_FORMAT ": %s",
-               lx->name, lx->base + (gsize) (lx->p - lx->start), what);
+  g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+               "%s: .npy header at byte %" G_GSIZE_FORMAT "%s%s%s: %s", lx->name,
+               lx->base + (gsize) (lx->p - lx->start), lx->field ? " (value of '" : "",
+               lx->field ? lx->field : "", lx->field ? "')" : "", what);
   return FALSE;
 }
 
@@ -281,8 +284,12 @@ parse_header_dict (NpyLexer *lx,
                              "'shape' once each, got %s'%s'", k == 3 ? "" : "a second ", key);
         }
       seen[k] = TRUE;
-      if (!lexer_expect (lx, ':', "after a key", error) || !lexer_value (lx, &values[k], error))
+      if (!lexer_expect (lx, ':', "after a key", error))
         return FALSE;
+      lx->field = keys[k];
+      if (!lexer_value (lx, &values[k], error))
+        return FALSE;
+      lx->field = NULL;
       if (!lexer_accept (lx, ','))
         {
           if (!lexer_expect (lx, '}', "or ',' after a value", error))

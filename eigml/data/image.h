@@ -27,7 +27,8 @@ gboolean eigml_image_npy_parse (const guint8 *data,
                                 gsize *data_offset,
                                 GError **error);
 
-/* image-decode.c: PNG, JPEG, GIF, WebP through gdk-pixbuf, and .npy */
+/* image-decode.c: PNG, JPEG, GIF, WebP through gdk-pixbuf, and .npy;
+ * image-structure.c: container checks before decoding */
 
 GBytes *eigml_image_read_file (const char *path,
                                GError **error);
@@ -36,6 +37,11 @@ GBytes *eigml_image_decode (GBytes *data,
                             guint *width,
                             guint *height,
                             GError **error);
+gboolean eigml_image_check_structure (const char *format,
+                                      const guint8 *data,
+                                      gsize size,
+                                      const char *name,
+                                      GError **error);
 gboolean eigml_image_check_dimensions (const char *name,
                                        guint64 width,
                                        guint64 height,
