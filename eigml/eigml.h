@@ -17,5 +17,6 @@
 #include <eigml/eigml-encoder.h>
 #include <eigml/eigml-text-encoder.h>
 #include <eigml/eigml-image-encoder.h>
+#include <eigml/eigml-weights.h>
 
 #undef __EIGML_H_INSIDE__
