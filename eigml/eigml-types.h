@@ -96,4 +96,22 @@ typedef enum
   EIGML_ENCODER_IMAGE,
 } EigmlEncoderKind;
 
+/**
+ * EigmlTruncation:
+ * @EIGML_TRUNCATION_KEEP_RECENT: keep the most recent turns: drop the oldest
+ *   whole turns, then cut the oldest remaining turn from its start
+ * @EIGML_TRUNCATION_KEEP_BEGINNING: keep the first turns and cut the text at
+ *   the end, as PBR does
+ *
+ * Which part of a dialogue [method@Eigml.Tokenizer.encode_dialogue] keeps
+ * when its turns do not fit in the sequence length.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_TRUNCATION_KEEP_RECENT,
+  EIGML_TRUNCATION_KEEP_BEGINNING,
+} EigmlTruncation;
+
 G_END_DECLS

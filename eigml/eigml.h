@@ -18,5 +18,6 @@
 #include <eigml/eigml-text-encoder.h>
 #include <eigml/eigml-image-encoder.h>
 #include <eigml/eigml-weights.h>
+#include <eigml/eigml-tokenizer.h>
 
 #undef __EIGML_H_INSIDE__

@@ -24,6 +24,7 @@ static const Command commands[] = {
   { "info", eigml_tool_info, "show the version, the backends and the Vulkan devices" },
   { "demo", eigml_tool_demo, "train a small transformer for a few steps on each backend" },
   { "bench", eigml_tool_bench, "measure matmul and a BERT-base layer against OpenBLAS and PyTorch" },
+  { "vocab", eigml_tool_vocab, "build a WordPiece vocabulary; tokenize text with one" },
 };
 
 static void
