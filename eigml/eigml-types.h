@@ -102,6 +102,8 @@ typedef enum
  *   whole turns, then cut the oldest remaining turn from its start
  * @EIGML_TRUNCATION_KEEP_BEGINNING: keep the first turns and cut the text at
  *   the end, as PBR does
+ * @EIGML_TRUNCATION_NONE: never cut: a dialogue that does not fit is an
+ *   %EIGML_ERROR_OUT_OF_RANGE error
  *
  * Which part of a dialogue [method@Eigml.Tokenizer.encode_dialogue] keeps
  * when its turns do not fit in the sequence length.
@@ -112,6 +114,7 @@ typedef enum
 {
   EIGML_TRUNCATION_KEEP_RECENT,
   EIGML_TRUNCATION_KEEP_BEGINNING,
+  EIGML_TRUNCATION_NONE,
 } EigmlTruncation;
 
 G_END_DECLS

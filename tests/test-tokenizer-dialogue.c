@@ -97,6 +97,7 @@ test_dialogue_layout (void)
    * un ##aff ##able ! [SEP], then padding */
   PACK (speakers, 20, KEEP_RECENT, 2, 4, 5, 6, 3, 7, 8, 9, 10, 3, 11, 12, 13, 14, 3);
   PACK (speakers, 15, KEEP_BEGINNING, 2, 4, 5, 6, 3, 7, 8, 9, 10, 3, 11, 12, 13, 14, 3);
+  PACK (speakers, 15, NONE, 2, 4, 5, 6, 3, 7, 8, 9, 10, 3, 11, 12, 13, 14, 3);
   /* no speakers */
   PACK (NULL, 16, KEEP_RECENT, 2, 5, 6, 3, 9, 10, 3, 11, 12, 13, 14, 3);
 }
@@ -157,6 +158,11 @@ test_dialogue_errors (void)
                                        &error);
   g_assert_null (t);
   g_assert_error (error, EIGML_ERROR, EIGML_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  t = eigml_tokenizer_encode_dialogue (tok, turns, speakers, 14, EIGML_TRUNCATION_NONE, &error);
+  g_assert_null (t);
+  g_assert_error (error, EIGML_ERROR, EIGML_ERROR_OUT_OF_RANGE);
+  g_assert_nonnull (strstr (error->message, "3 turns need 15 ids"));
   g_clear_error (&error);
   t = eigml_tokenizer_encode_dialogue (tok, turns, NULL, 8, (EigmlTruncation) 7, &error);
   g_assert_null (t);

@@ -209,7 +209,8 @@ eigml_tokenizer_encode_dialogue_into (EigmlTokenizer *self,
                    max_length, EIGML_TOKENIZER_MAX_LENGTH_LIMIT);
       return FALSE;
     }
-  if (truncation != EIGML_TRUNCATION_KEEP_RECENT && truncation != EIGML_TRUNCATION_KEEP_BEGINNING)
+  if (truncation != EIGML_TRUNCATION_KEEP_RECENT && truncation != EIGML_TRUNCATION_KEEP_BEGINNING &&
+      truncation != EIGML_TRUNCATION_NONE)
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
                    "dialogue: truncation is %d; expected an EigmlTruncation value", (int) truncation);
@@ -268,6 +269,13 @@ eigml_tokenizer_encode_dialogue_into (EigmlTokenizer *self,
       g_array_append_val (packed, t);
     }
 
+  if (truncation == EIGML_TRUNCATION_NONE && flat->len + n_turns + 1 > max_length)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_OUT_OF_RANGE,
+                   "dialogue: %u turns need %u ids with [CLS] and [SEP]; max_length is %u "
+                   "and truncation is NONE", n_turns, flat->len + n_turns + 1, max_length);
+      return FALSE;
+    }
   eigml_dialogue_pack ((const gint32 *) flat->data, (const EigmlPackedTurn *) packed->data,
                        n_turns, max_length, truncation,
                        wp->special_id[EIGML_SPECIAL_CLS], wp->special_id[EIGML_SPECIAL_SEP],
@@ -297,7 +305,8 @@ eigml_tokenizer_encode_dialogue_into (EigmlTokenizer *self,
  * recent whole turns and cuts the next older one from its start (keeping
  * its speaker and its end); %EIGML_TRUNCATION_KEEP_BEGINNING keeps the
  * oldest whole turns and cuts the next one at its end. A cut turn keeps
- * its `[SEP]`; docs/tokenizer.md has the details.
+ * its `[SEP]`; docs/tokenizer.md has the details. %EIGML_TRUNCATION_NONE
+ * makes a dialogue that does not fit an error.
  *
  * Returns: (transfer full): an %EIGML_DTYPE_I32 tensor of shape
  *   [3, max_length]: row 0 the input ids, row 1 the token type ids (all 0),
