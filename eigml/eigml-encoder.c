@@ -683,3 +683,102 @@ eigml_encoder_load_from (EigmlEncoder *self,
     *unexpected_out = (char **) g_ptr_array_steal (unexpected, NULL);
   return TRUE;
 }
+
+static EigmlTensor *
+weights_lookup (const char *name,
+                gpointer data)
+{
+  return eigml_weights_lookup (data, name);
+}
+
+/**
+ * eigml_encoder_load_weights:
+ * @self: an encoder
+ * @weights: a checkpoint, e.g. from eigml_weights_load() on a downloaded
+ *   `bert-base-chinese` folder or on `ALBEF.pth`
+ * @prefix: (nullable): the prefix of the encoder's tensors in the
+ *   checkpoint; %NULL finds it (text: "bert.", "text_encoder.", "" ...;
+ *   image: "visual_encoder.", "" ...)
+ * @missing: (out) (optional) (transfer full) (array zero-terminated=1):
+ *   the checkpoint names the encoder looked for and did not find (those
+ *   parameters keep their values)
+ * @unexpected: (out) (optional) (transfer full) (array zero-terminated=1):
+ *   the checkpoint's names under the prefix that the encoder did not use
+ * @error: return location for a #GError
+ *
+ * Copies a checkpoint's tensors into the encoder. Hugging Face BERT names
+ * (with old `gamma`/`beta` LayerNorm names) and timm/ALBEF ViT names are
+ * understood: a fused `attn.qkv` is split, a patch-embedding convolution
+ * flattened, and position embeddings of another grid resized bicubically as
+ * ALBEF does. A tensor whose shape does not fit is an %EIGML_ERROR_SHAPE
+ * error naming it.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_encoder_load_weights (EigmlEncoder *self,
+                            EigmlWeights *weights,
+                            const char *prefix,
+                            char ***missing,
+                            char ***unexpected,
+                            GError **error)
+{
+  g_auto (GStrv) names = NULL;
+
+  g_return_val_if_fail (EIGML_IS_ENCODER (self), FALSE);
+  g_return_val_if_fail (EIGML_IS_WEIGHTS (weights), FALSE);
+
+  names = eigml_weights_get_names (weights);
+  return eigml_encoder_load_from (self, weights_lookup, weights, (const char *const *) names, prefix,
+                                  missing, unexpected, error);
+}
+
+/**
+ * eigml_encoder_dup_weights:
+ * @self: an encoder
+ * @error: return location for a #GError
+ *
+ * Copies the encoder's parameters out, under Eigml's names (Hugging Face's
+ * for BERT; timm's for ViT, with query, key and value apart and the patch
+ * embedding as a matrix), e.g. to save them with
+ * eigml_weights_save_safetensors(); eigml_encoder_load_weights() reads them
+ * back.
+ *
+ * Returns: (transfer full) (nullable): the parameters
+ *
+ * Since: 1.0
+ */
+EigmlWeights *
+eigml_encoder_dup_weights (EigmlEncoder *self,
+                           GError **error)
+{
+  EigmlEncoderPrivate *priv = eigml_encoder_get_instance_private (self);
+  g_autoptr (EigmlWeights) out = eigml_weights_new ();
+  GPtrArray *params;
+  gsize plen;
+
+  g_return_val_if_fail (EIGML_IS_ENCODER (self), NULL);
+  if (!eigml_param_store_allocate (priv->store, error))
+    return NULL;
+  params = eigml_param_store_get_params (priv->store);
+  plen = strlen (priv->prefix);
+  for (guint i = 0; i < params->len; i++)
+    {
+      EigmlParam *p = g_ptr_array_index (params, i);
+      g_autofree float *data = NULL;
+      g_autoptr (EigmlTensor) t = NULL;
+
+      if (strncmp (p->name, priv->prefix, plen) != 0)
+        continue;
+      data = eigml_param_dup (p, EIGML_LEAF_PARAM, error);
+      if (data == NULL)
+        return NULL;
+      t = eigml_tensor_new_from_floats (p->shape, p->n_dims, data, p->n_elements, error);
+      if (t == NULL)
+        return NULL;
+      eigml_weights_insert (out, p->name + plen, t);
+    }
+  return g_steal_pointer (&out);
+}

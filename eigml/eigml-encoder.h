@@ -12,6 +12,7 @@
 #include <eigml/eigml-version-macros.h>
 #include <eigml/eigml-types.h>
 #include <eigml/eigml-context.h>
+#include <eigml/eigml-weights.h>
 
 G_BEGIN_DECLS
 
@@ -107,5 +108,15 @@ EIGML_AVAILABLE_IN_ALL
 const EigmlEncoderConfig *eigml_encoder_get_config (EigmlEncoder *self);
 EIGML_AVAILABLE_IN_ALL
 gint64 eigml_encoder_get_n_parameters (EigmlEncoder *self);
+EIGML_AVAILABLE_IN_ALL
+gboolean eigml_encoder_load_weights (EigmlEncoder *self,
+                                     EigmlWeights *weights,
+                                     const char *prefix,
+                                     char ***missing,
+                                     char ***unexpected,
+                                     GError **error);
+EIGML_AVAILABLE_IN_ALL
+EigmlWeights *eigml_encoder_dup_weights (EigmlEncoder *self,
+                                         GError **error);
 
 G_END_DECLS
