@@ -409,6 +409,10 @@ test_huge_dimensions (void)
     { "huge.gif", fixture_gif (20000, 20000, 8, 8, palette, 2, -1, 1, frames), "got 20000 x 20000" },
     { "huge-vp8l.webp", g_bytes_new_static (vp8l, sizeof vp8l), "got 16384 x 16384" },
     { "huge-vp8x.webp", g_bytes_new_static (vp8x, sizeof vp8x), "got 16777216 x 1" },
+    /* within the limits, but far more pixels than the file could hold */
+    { "bomb.png", fixture_png_resize_header (png, 4000, 4000), "bytes of compressed data" },
+    { "bomb.jpg", fixture_jpeg_resize_header (jpeg, 5000, 5000), "bytes of compressed data" },
+    { "bomb.gif", fixture_gif (4000, 2000, 8, 8, palette, 2, -1, 1, frames), "got 4000 x 2000" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -417,6 +421,21 @@ test_huge_dimensions (void)
                        cases[i].needle);
       g_bytes_unref (cases[i].data);
     }
+
+  /* a flat 2048 x 1024 image compresses well but within the budget */
+  {
+    g_autofree guint8 *flat = g_malloc ((gsize) 2048 * 1024 * 3);
+    g_autoptr (GBytes) big = NULL;
+    g_autofree char *path = NULL;
+    g_autofree guint8 *rgb = NULL;
+
+    memset (flat, 200, (gsize) 2048 * 1024 * 3);
+    big = fixture_pixbuf_save (flat, 2048, 1024, 3, "png", NULL);
+    g_test_message ("flat 2048 x 1024 PNG: %" G_GSIZE_FORMAT " bytes", g_bytes_get_size (big));
+    path = fixture_write (tmpdir, "flat-big.png", big);
+    rgb = decode_ok (path, 2048, 1024);
+    g_assert_cmpmem (rgb, (gsize) 2048 * 1024 * 3, flat, (gsize) 2048 * 1024 * 3);
+  }
 }
 
 /* An independent float64 bicubic (a = -0.5, support stretched when

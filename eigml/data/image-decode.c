@@ -16,6 +16,11 @@
  * ignores that request and allocates anyway, so the size of a WebP image is
  * read from its first chunk before it is decoded (image-structure.c).
  *
+ * Decompression bombs: a compressed image may hold at most
+ * EIGML_IMAGE_PIXELS_PER_BYTE pixels per byte of file (at least
+ * EIGML_IMAGE_PIXEL_FLOOR), so what gdk-pixbuf and Eigml allocate is
+ * bounded by the size of the input, not by what its header claims.
+ *
  * Completeness: image-structure.c checks that a PNG, JPEG or WebP container
  * is whole before decoding (the loaders accept some truncated files), and a
  * PNG must deliver every row ("area-updated") to count as decoded.
@@ -57,6 +62,7 @@ typedef struct
   int height;
   GError *error;        /* why the size was refused */
   guint8 *rows_seen;    /* one flag per row, set by "area-updated" */
+  gsize data_size;      /* bytes of compressed data */
 } SizeGuard;
 
 gboolean
@@ -72,6 +78,30 @@ eigml_image_check_dimensions (const char *name,
                    "%s: size: expected 1 to %d pixels per side and at most %d pixels, "
                    "got %" G_GUINT64_FORMAT " x %" G_GUINT64_FORMAT, name, EIGML_IMAGE_MAX_SIDE,
                    EIGML_IMAGE_MAX_PIXELS, width, height);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+eigml_image_check_budget (const char *name,
+                          guint64 width,
+                          guint64 height,
+                          gsize data_size,
+                          GError **error)
+{
+  guint64 budget = MAX ((guint64) data_size * EIGML_IMAGE_PIXELS_PER_BYTE,
+                        (guint64) EIGML_IMAGE_PIXEL_FLOOR);
+
+  if (!eigml_image_check_dimensions (name, width, height, error))
+    return FALSE;
+  if (width * height > budget)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_OUT_OF_RANGE,
+                   "%s: size: expected at most %" G_GUINT64_FORMAT " pixels from %" G_GSIZE_FORMAT
+                   " bytes of compressed data (%d per byte, at least %d), got %" G_GUINT64_FORMAT
+                   " x %" G_GUINT64_FORMAT, name, budget, data_size, EIGML_IMAGE_PIXELS_PER_BYTE,
+                   EIGML_IMAGE_PIXEL_FLOOR, width, height);
       return FALSE;
     }
   return TRUE;
@@ -171,7 +201,8 @@ on_size_prepared (GdkPixbufLoader *loader,
   if (guard->refused)
     return;
   if (width <= 0 || height <= 0 ||
-      !eigml_image_check_dimensions (guard->name, (guint64) width, (guint64) height, &guard->error))
+      !eigml_image_check_budget (guard->name, (guint64) width, (guint64) height, guard->data_size,
+                                 &guard->error))
     {
       guard->refused = TRUE;
       gdk_pixbuf_loader_set_size (loader, 0, 0);
@@ -277,7 +308,7 @@ decode_with_pixbuf (GBytes *data,
 {
   g_autoptr (GdkPixbufLoader) loader = NULL;
   g_autoptr (GError) local_error = NULL;
-  SizeGuard guard = { name, FALSE, -1, -1, NULL, NULL };
+  SizeGuard guard = { name, FALSE, -1, -1, NULL, NULL, g_bytes_get_size (data) };
   GdkPixbuf *pixbuf;
   gboolean written, closed;
   int missing;

@@ -203,7 +203,7 @@ check_webp (const guint8 *data,
                    "chunk '%s' of %u bytes", name, tag, first_size);
       return FALSE;
     }
-  if (!eigml_image_check_dimensions (name, width, height, error))
+  if (!eigml_image_check_budget (name, width, height, size, error))
     return FALSE;
 
   while (end - pos >= 8)

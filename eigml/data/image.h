@@ -15,6 +15,13 @@
 
 G_BEGIN_DECLS
 
+/* A compressed image (PNG, JPEG, GIF, WebP) may decode to at most this many
+ * pixels per byte of file, and always to EIGML_IMAGE_PIXEL_FLOOR: 4 KiB of
+ * RGBA per input byte beyond 16 MiB, so a small file cannot claim a huge
+ * canvas; any sticker-sized image (up to 2048 x 2048) is always accepted. */
+#define EIGML_IMAGE_PIXELS_PER_BYTE 1024
+#define EIGML_IMAGE_PIXEL_FLOOR (1 << 22)
+
 /* image-npy.c: NumPy .npy (StickerChat stickers) */
 
 gboolean eigml_image_is_npy (const guint8 *data,
@@ -46,6 +53,11 @@ gboolean eigml_image_check_dimensions (const char *name,
                                        guint64 width,
                                        guint64 height,
                                        GError **error);
+gboolean eigml_image_check_budget (const char *name,
+                                   guint64 width,
+                                   guint64 height,
+                                   gsize data_size,
+                                   GError **error);
 
 /* image-resample.c: PIL-compatible bicubic resize and the tensor layout */
 
