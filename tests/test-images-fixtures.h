@@ -69,6 +69,16 @@ GBytes *fixture_mutate (GBytes *data,
                         gsize flip_at,
                         guint8 mask);
 
+/* An independent float64 bicubic resize of RGB8 (a = -0.5, the support
+ * stretched when shrinking, taps normalised), one pass per axis without
+ * rounding; dst holds dw * dh * 3 doubles. */
+void fixture_reference_resize (const guint8 *src,
+                               guint sw,
+                               guint sh,
+                               double *dst,
+                               guint dw,
+                               guint dh);
+
 /* Runs a program (argv[0] looked up in PATH); fails the test when it is
  * missing or fails. */
 void fixture_run_tool (const char *const *argv);

@@ -438,52 +438,6 @@ test_huge_dimensions (void)
   }
 }
 
-/* An independent float64 bicubic (a = -0.5, support stretched when
- * shrinking, normalised taps), one pass per axis without rounding. */
-static void
-reference_resize (const guint8 *src,
-                  guint sw,
-                  guint sh,
-                  double *dst,
-                  guint dw,
-                  guint dh)
-{
-  g_autofree double *tmp = g_new0 (double, (gsize) dw * sh * 3);
-
-  for (int pass = 0; pass < 2; pass++)
-    {
-      guint in = pass == 0 ? sw : sh, out = pass == 0 ? dw : dh;
-      double scale = (double) in / out, fs = MAX (scale, 1.0);
-
-      for (guint o = 0; o < out; o++)
-        {
-          double center = (o + 0.5) * scale, total = 0.0;
-          double w[4096];
-          int lo = MAX (0, (int) floor (center - 2.0 * fs)), hi = MIN ((int) in, (int) ceil (center + 2.0 * fs));
-
-          for (int j = lo; j < hi; j++)
-            {
-              double x = fabs ((j + 0.5 - center) / fs);
-              w[j - lo] = x < 1 ? (1.5 * x - 2.5) * x * x + 1 : x < 2 ? ((-0.5 * x + 2.5) * x - 4) * x + 2 : 0;
-              total += w[j - lo];
-            }
-          for (guint k = 0; k < (pass == 0 ? sh : dw); k++)
-            for (guint c = 0; c < 3; c++)
-              {
-                double sum = 0.0;
-
-                for (int j = lo; j < hi; j++)
-                  sum += w[j - lo] * (pass == 0 ? src[((gsize) k * sw + j) * 3 + c]
-                                                : tmp[((gsize) j * dw + k) * 3 + c]);
-                if (pass == 0)
-                  tmp[((gsize) k * dw + o) * 3 + c] = sum / total;
-                else
-                  dst[((gsize) o * dw + k) * 3 + c] = CLAMP (sum / total, 0.0, 255.0);
-              }
-        }
-    }
-}
-
 static void
 test_resize (void)
 {
@@ -509,7 +463,7 @@ test_resize (void)
 
       g_assert_no_error (error);
       out = eigml_tensor_peek_data (t);
-      reference_resize (pixels, w, h, ref, 64, 64);
+      fixture_reference_resize (pixels, w, h, ref, 64, 64);
       for (guint c = 0; c < 3; c++)
         for (guint p = 0; p < 64 * 64; p++)
           {
