@@ -10,8 +10,10 @@
 #include <eigml/eigml.h>
 #include "data/tokenizer.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A small uncased vocabulary: the id of a piece is its line */
 static const char *const test_vocab[] = {
@@ -384,6 +386,24 @@ test_vocab_files (Fixture *f,
   g_assert_cmpint (eigml_tokenizer_token_to_id (tok, "x\r"), ==, -1);
   g_clear_object (&tok);
 
+  /* huge files are refused before anything is read or allocated: a sparse
+   * file costs no disk */
+  {
+    g_autofree char *huge = g_build_filename (f->dir, "huge.txt", NULL);
+    g_autoptr (EigmlVocab) vocab = NULL;
+    int fd = g_open (huge, O_CREAT | O_WRONLY, 0644);
+
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (ftruncate (fd, (off_t) EIGML_VOCAB_MAX_FILE_SIZE + 1), ==, 0);
+    close (fd);
+    assert_vocab_error (huge, EIGML_ERROR, EIGML_ERROR_FORMAT, "at most");
+    vocab = eigml_vocab_new_from_data ("x", G_MAXSIZE, "lying length", &error);
+    g_assert_null (vocab);
+    g_assert_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT);
+    g_clear_error (&error);
+    g_unlink (huge);
+  }
+
   /* a vocabulary of [UNK] alone works: everything is unknown */
   tok = eigml_tokenizer_new_from_file (only_unk, &error);
   g_assert_no_error (error);
@@ -508,6 +528,21 @@ test_folder_errors (Fixture *f,
   assert_folder_error (f, "{\"do_lower_case\": tru", "not valid JSON", "tokenizer_config.json");
   assert_folder_error (f, "", "expected a JSON object, got nothing", "tokenizer_config.json");
   assert_folder_error (f, "{\"unk_token\": \"<missing>\"}", "'<missing>'", "vocab.txt");
+
+  /* a huge configuration file is refused before it is parsed */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "tokenizer_config.json", NULL);
+    int fd = g_open (path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (ftruncate (fd, (off_t) EIGML_TOKENIZER_CONFIG_MAX_FILE_SIZE + 1), ==, 0);
+    close (fd);
+    tok = eigml_tokenizer_new_from_folder (f->dir, &error);
+    g_assert_null (tok);
+    g_assert_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT);
+    g_assert_nonnull (strstr (error->message, "at most"));
+    g_clear_error (&error);
+  }
 
   /* "no limit" as Hugging Face writes it */
   g_free (write_file (f->dir, "tokenizer_config.json",

@@ -168,10 +168,12 @@ vocab_tokenize (int argc,
   const GOptionEntry entries[] = {
     { "vocab", 0, 0, G_OPTION_ARG_FILENAME, &vocab, "vocab.txt to use", "FILE" },
     { "folder", 0, 0, G_OPTION_ARG_FILENAME, &folder, "Hugging Face model folder", "DIR" },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_name, "ids (default), pieces, words or decode", "MODE" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_name,
+      "ids (default), pieces, words or decode", "MODE" },
     { "special-tokens", 0, 0, G_OPTION_ARG_NONE, &special_tokens,
       "ids: add [CLS] and [SEP]; decode: keep special tokens", NULL },
-    { "json-input", 0, 0, G_OPTION_ARG_NONE, &json_input, "each input line is a JSON string", NULL },
+    { "json-input", 0, 0, G_OPTION_ARG_NONE, &json_input,
+      "each input line is a JSON string", NULL },
     { "lowercase", 0, 0, G_OPTION_ARG_STRING, &lowercase, "override do-lower-case", "yes|no" },
     { NULL }
   };
@@ -203,13 +205,14 @@ vocab_tokenize (int argc,
     mode = MODE_DECODE;
   else
     {
-      fprintf (stderr, "eigml vocab tokenize: --mode is '%s'; expected ids, pieces, words or decode\n",
-               mode_name);
+      fprintf (stderr, "eigml vocab tokenize: --mode is '%s'; "
+               "expected ids, pieces, words or decode\n", mode_name);
       return 2;
     }
   if (lowercase != NULL && !g_str_equal (lowercase, "yes") && !g_str_equal (lowercase, "no"))
     {
-      fprintf (stderr, "eigml vocab tokenize: --lowercase is '%s'; expected yes or no\n", lowercase);
+      fprintf (stderr, "eigml vocab tokenize: --lowercase is '%s'; expected yes or no\n",
+               lowercase);
       return 2;
     }
 
@@ -499,14 +502,16 @@ vocab_build (int argc,
     }
   if (size < 1 || min_count < 1)
     {
-      fprintf (stderr, "eigml vocab build: --size and --min-count must be at least 1 (got %d and %d)\n",
-               size, min_count);
+      fprintf (stderr, "eigml vocab build: --size and --min-count must be at least 1 "
+               "(got %d and %d)\n", size, min_count);
       return 2;
     }
   for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
-    if (*extra[i] == '\0' || strpbrk (extra[i], "\r\n") != NULL || !g_utf8_validate (extra[i], -1, NULL))
+    if (*extra[i] == '\0' || strpbrk (extra[i], "\r\n") != NULL ||
+        !g_utf8_validate (extra[i], -1, NULL))
       {
-        fprintf (stderr, "eigml vocab build: --special '%s' is not a one-line UTF-8 token\n", extra[i]);
+        fprintf (stderr, "eigml vocab build: --special '%s' is not a one-line UTF-8 token\n",
+                 extra[i]);
         return 2;
       }
 

@@ -213,7 +213,8 @@ eigml_tokenizer_encode_dialogue_into (EigmlTokenizer *self,
       truncation != EIGML_TRUNCATION_NONE)
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
-                   "dialogue: truncation is %d; expected an EigmlTruncation value", (int) truncation);
+                   "dialogue: truncation is %d; expected an EigmlTruncation value",
+                   (int) truncation);
       return FALSE;
     }
   for (guint k = EIGML_SPECIAL_SEP; k <= EIGML_SPECIAL_CLS; k++)

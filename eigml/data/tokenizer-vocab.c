@@ -310,7 +310,8 @@ read_token (JsonNode *node,
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
-                   "%s: field '%s': expected a token string, got %s", path, field, node_kind (node));
+                   "%s: field '%s': expected a token string, got %s",
+                   path, field, node_kind (node));
       return NULL;
     }
   if (*json_node_get_string (node) == '\0')
