@@ -12,6 +12,8 @@ int eigml_tool_info (int argc, char **argv);
 int eigml_tool_demo (int argc, char **argv);
 int eigml_tool_bench (int argc, char **argv);
 int eigml_tool_vocab (int argc, char **argv);
+int eigml_tool_encode (int argc, char **argv);
+int eigml_tool_convert (int argc, char **argv);
 
 /* prints "eigml CMD: message" to stderr and returns 1 */
 int eigml_tool_fail (const char *command, const GError *error);

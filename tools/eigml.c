@@ -25,6 +25,8 @@ static const Command commands[] = {
   { "demo", eigml_tool_demo, "train a small transformer for a few steps on each backend" },
   { "bench", eigml_tool_bench, "measure matmul and a BERT-base layer against OpenBLAS and PyTorch" },
   { "vocab", eigml_tool_vocab, "build a WordPiece vocabulary; tokenize text with one" },
+  { "encode", eigml_tool_encode, "encode a dialogue (BERT) or an image (ViT); print a summary" },
+  { "convert", eigml_tool_convert, "convert a PyTorch checkpoint or HF folder to safetensors" },
 };
 
 static void
