@@ -34,6 +34,9 @@
  * into one sequence of a fixed length, keeping the most recent turns when
  * they do not all fit.
  *
+ * Encoding reads the tokenizer and never changes it, so one tokenizer can
+ * serve several threads at once (changing its properties meanwhile cannot).
+ *
  * Since: 1.0
  */
 struct _EigmlTokenizer

@@ -666,6 +666,52 @@ test_hostile_input (Fixture *f,
     }
 }
 
+/* One tokenizer, several threads: each gets the single-threaded ids */
+typedef struct
+{
+  EigmlTokenizer *tok;
+  const char *text;
+  const gint32 *expected;
+  gsize n_expected;
+} ThreadJob;
+
+static gpointer
+encode_many (gpointer data)
+{
+  ThreadJob *job = data;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      gsize n = 0;
+      g_autofree gint32 *ids = eigml_tokenizer_encode (job->tok, job->text, TRUE, &n, NULL);
+
+      if (ids == NULL || n != job->n_expected ||
+          memcmp (ids, job->expected, n * sizeof (gint32)) != 0)
+        return GINT_TO_POINTER (1);
+    }
+  return NULL;
+}
+
+static void
+test_threads (Fixture *f,
+              gconstpointer data)
+{
+  g_autoptr (EigmlTokenizer) tok = load_test_vocab (f);
+  const char *text = "Hello, World! 你好 unaffable CAFÉS 😀😀 [MASK] don't";
+  g_autoptr (GError) error = NULL;
+  gsize n = 0;
+  g_autofree gint32 *expected = eigml_tokenizer_encode (tok, text, TRUE, &n, &error);
+  ThreadJob job = { tok, text, expected, n };
+  GThread *threads[4];
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 19);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("encode", encode_many, &job);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_assert_null (g_thread_join (threads[i]));
+}
+
 void test_tokenizer_add_dialogue_tests (void);
 
 int
@@ -691,6 +737,7 @@ main (int argc,
   ADD ("decode", test_decode);
   ADD ("properties", test_properties);
   ADD ("hostile-input", test_hostile_input);
+  ADD ("threads", test_threads);
 #undef ADD
   test_tokenizer_add_dialogue_tests ();
   return g_test_run ();
