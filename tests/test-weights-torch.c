@@ -75,6 +75,125 @@ test_reference_legacy (void)
   check_reference_checkpoint (file);
 }
 
+static void
+test_protocol4 (void)
+{
+  g_autoptr (GByteArray) pkl = build_protocol4_pickle ();
+  static const float storage[6] = { 0, 1, 2, 3, 4, 5 };
+  ZipEntry entry = { "0", storage, sizeof storage };
+  g_autoptr (GByteArray) zip = build_torch_zip (pkl, &entry, 1);
+  g_autofree char *path = write_tmp ("proto4.pt", zip->data, zip->len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlWeights) w = eigml_weights_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (eigml_weights_get_n_tensors (w), ==, 1);
+  /* element [i][j] is storage[1 + i + 2 j] */
+  assert_floats (w, "w", (gint64[]) { 2, 2 }, 2, (float[]) { 1, 3, 2, 4 }, 4);
+}
+
+static EigmlWeights *
+load_pickle_with_six_floats (GByteArray *pkl)
+{
+  static const float storage[6] = { 0, 1, 2, 3, 4, 5 };
+  ZipEntry entry = { "0", storage, sizeof storage };
+  g_autoptr (GByteArray) zip = build_torch_zip (pkl, &entry, 1);
+  g_autofree char *path = write_tmp ("six.pt", zip->data, zip->len);
+  g_autoptr (GError) error = NULL;
+  EigmlWeights *w = eigml_weights_load (path, &error);
+
+  g_assert_no_error (error);
+  return w;
+}
+
+static void
+push_vector (GByteArray *b,
+             gint64 offset)
+{
+  pk_tensor (b, "FloatStorage", "0", 6, offset, (gint64[]) { 2 }, (gint64[]) { 1 }, 1);
+}
+
+/* Opcodes torch.save rarely writes but Python's pickler may, and the rules
+ * that pick and name the state dict. */
+static void
+test_opcodes_and_naming (void)
+{
+  g_autoptr (GByteArray) b = g_byte_array_new ();
+  g_autoptr (EigmlWeights) w = NULL;
+  g_auto (GStrv) names = NULL;
+
+  /* {'encoder': {'w': t0, 'w': t2 (the last value wins)}, 3: {'x': t4},
+   *  'step': 5, 'misc': (), 'list': [], 'f': -1.5, 'big': LONG1 -2, 'n': -70000}
+   * built with DICT, LIST, MARK+TUPLE (empty), POP, POP_MARK */
+  pk_proto (b);
+  pk_op (b, '(');
+  pk_str (b, "encoder");
+  pk_op (b, '(');
+  pk_str (b, "w");
+  push_vector (b, 0);
+  pk_str (b, "w");
+  push_vector (b, 2);
+  pk_op (b, 'd');
+  pk_int (b, 3);
+  pk_op (b, '}');
+  pk_str (b, "x");
+  push_vector (b, 4);
+  pk_op (b, 's');
+  pk_str (b, "step");
+  pk_int (b, 5);
+  pk_str (b, "misc");
+  pk_op (b, '(');
+  pk_op (b, 't');
+  pk_str (b, "list");
+  pk_op (b, '(');
+  pk_op (b, 'l');
+  pk_str (b, "f");
+  pk_float (b, -1.5);
+  pk_str (b, "big");
+  pk_op (b, 0x8a);
+  pk_op (b, 1);
+  pk_op (b, 0xfe);
+  pk_str (b, "n");
+  pk_int (b, -70000);
+  pk_op (b, 'd');
+  /* a value pushed and popped, a mark pushed and popped */
+  pk_int (b, 1);
+  pk_op (b, '0');
+  pk_op (b, '(');
+  pk_int (b, 2);
+  pk_op (b, '1');
+  pk_op (b, '.');
+  w = load_pickle_with_six_floats (b);
+  names = eigml_weights_get_names (w);
+  g_assert_cmpuint (g_strv_length (names), ==, 2);
+  g_assert_cmpstr (names[0], ==, "3.x");
+  g_assert_cmpstr (names[1], ==, "encoder.w");
+  assert_floats (w, "encoder.w", (gint64[]) { 2 }, 1, (float[]) { 2, 3 }, 2);
+  assert_floats (w, "3.x", (gint64[]) { 2 }, 1, (float[]) { 4, 5 }, 2);
+  g_clear_object (&w);
+
+  /* 'state_dict' is preferred over 'model' */
+  g_byte_array_set_size (b, 0);
+  pk_proto (b);
+  pk_op (b, '}');
+  pk_op (b, '(');
+  pk_str (b, "model");
+  pk_op (b, '}');
+  pk_str (b, "m");
+  push_vector (b, 0);
+  pk_op (b, 's');
+  pk_str (b, "state_dict");
+  pk_op (b, '}');
+  pk_str (b, "s");
+  push_vector (b, 4);
+  pk_op (b, 's');
+  pk_op (b, 'u');
+  pk_op (b, '.');
+  w = load_pickle_with_six_floats (b);
+  g_assert_cmpuint (eigml_weights_get_n_tensors (w), ==, 1);
+  assert_floats (w, "s", (gint64[]) { 2 }, 1, (float[]) { 4, 5 }, 2);
+}
+
 /* A torch.save zip whose data.pkl is @pkl and whose one storage "0" holds
  * @n_floats floats; expects the given error. */
 static void
@@ -582,6 +701,8 @@ main (int argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/weights/torch/reference-zip", test_reference_zip);
   g_test_add_func ("/weights/torch/reference-legacy", test_reference_legacy);
+  g_test_add_func ("/weights/torch/protocol4", test_protocol4);
+  g_test_add_func ("/weights/torch/opcodes-and-naming", test_opcodes_and_naming);
   g_test_add_func ("/weights/torch/refused", test_refused);
   g_test_add_func ("/weights/torch/bombs", test_bombs);
   g_test_add_func ("/weights/torch/hostile-tensors", test_hostile_tensors);

@@ -445,8 +445,8 @@ static const ZipEntry ref_storages[] = {
   { "4", ref_scalar, sizeof ref_scalar },
 };
 
-static GByteArray *
-reference_pickle (gboolean legacy)
+GByteArray *
+build_reference_pickle (gboolean legacy)
 {
   GByteArray *b = g_byte_array_new ();
   void (*tensor) (GByteArray *, const char *, const char *, gint64, gint64, const gint64 *,
@@ -494,9 +494,49 @@ reference_pickle (gboolean legacy)
 }
 
 GByteArray *
+build_protocol4_pickle (void)
+{
+  GByteArray *b = g_byte_array_new ();
+  gsize frame_at;
+  static const guint8 short_str[] = { 0x8c };
+
+  pk_op (b, 0x80);
+  pk_op (b, 4);
+  pk_op (b, 0x95);                 /* FRAME: length patched below */
+  frame_at = b->len;
+  put_le (b, 0, 8);
+  pk_op (b, '}');
+  pk_op (b, 0x94);                 /* MEMOIZE -> 0 */
+  g_byte_array_append (b, short_str, 1);
+  pk_op (b, 5);
+  g_byte_array_append (b, (const guint8 *) "model", 5);
+  pk_op (b, 0x94);                 /* 1 */
+  g_byte_array_append (b, short_str, 1);
+  pk_op (b, 11);
+  g_byte_array_append (b, (const guint8 *) "collections", 11);
+  g_byte_array_append (b, short_str, 1);
+  pk_op (b, 11);
+  g_byte_array_append (b, (const guint8 *) "OrderedDict", 11);
+  pk_op (b, 0x93);                 /* STACK_GLOBAL */
+  pk_op (b, 0x94);                 /* 2 */
+  pk_op (b, ')');
+  pk_op (b, 'R');
+  pk_op (b, 0x94);                 /* 3 */
+  g_byte_array_append (b, short_str, 1);
+  pk_op (b, 1);
+  pk_op (b, 'w');
+  pk_tensor (b, "FloatStorage", "0", 6, 1, (gint64[]) { 2, 2 }, (gint64[]) { 1, 2 }, 2);
+  pk_op (b, 's');
+  pk_op (b, 's');
+  pk_op (b, '.');
+  put_le64 (b->data + frame_at, b->len - frame_at - 8);
+  return b;
+}
+
+GByteArray *
 build_reference_checkpoint_zip (void)
 {
-  g_autoptr (GByteArray) pkl = reference_pickle (FALSE);
+  g_autoptr (GByteArray) pkl = build_reference_pickle (FALSE);
 
   return build_torch_zip (pkl, ref_storages, G_N_ELEMENTS (ref_storages));
 }
@@ -505,7 +545,7 @@ GByteArray *
 build_reference_checkpoint_legacy (void)
 {
   GByteArray *b = g_byte_array_new ();
-  g_autoptr (GByteArray) main_pickle = reference_pickle (TRUE);
+  g_autoptr (GByteArray) main_pickle = build_reference_pickle (TRUE);
   static const guint8 magic[] = {
     0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.',
   };

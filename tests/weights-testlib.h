@@ -54,6 +54,12 @@ GByteArray *build_safetensors (const char *json, const void *data, gsize size);
  * s: slice with offset, h: f16 [3], bf: bf16 [2], i: i64 [2], scalar: f32 []),
  * 'epoch': 3, 'lr': 0.5}. */
 GByteArray *build_reference_checkpoint_zip (void);
+/* The data.pkl of that checkpoint, with legacy persistent ids or not. */
+GByteArray *build_reference_pickle (gboolean legacy);
+/* {'model': OrderedDict (w: f32 [2, 2] view, strides (1, 2), offset 1 of
+ * storage "0" of 6 floats)} in pickle protocol 4: FRAME, MEMOIZE,
+ * SHORT_BINUNICODE, STACK_GLOBAL. */
+GByteArray *build_protocol4_pickle (void);
 GByteArray *build_reference_checkpoint_legacy (void);
 /* A torch.save zip of the given data.pkl and storages (key, bytes pairs). */
 GByteArray *build_torch_zip (GByteArray *pkl, const ZipEntry *storages, guint n_storages);

@@ -267,7 +267,7 @@ new_tuple (EigmlPickleMachine *vm,
 
   if (!eigml_pickle_vm_charge (vm, sizeof (gpointer) * n, error) || (t = eigml_pickle_vm_new (vm, EIGML_PICKLE_TUPLE, error)) == NULL)
     return NULL;
-  t->tuple.items = g_memdup2 (items, sizeof (gpointer) * MAX (n, 1));
+  t->tuple.items = n > 0 ? g_memdup2 (items, sizeof (gpointer) * n) : NULL;
   t->tuple.n_items = n;
   return t;
 }
