@@ -351,6 +351,9 @@ test_corrupt (void)
     { "soi-only.jpg", fixture_mutate (jpeg, 3, 0, 0), "corrupt or truncated JPEG" },
     { "cut.gif", fixture_mutate (gif, n_gif / 2, 0, 0), "corrupt or truncated GIF" },
     { "header-only.gif", fixture_mutate (gif, 13, 0, 0), "corrupt or truncated GIF" },
+    /* a stray byte where a block must start (gdk-pixbuf would skip it) */
+    { "stray.gif", fixture_mutate (gif, n_gif, 13 + 384, 0x2c ^ 0x27), "expected a block (21, 2C or 3B)" },
+    { "no-image.gif", fixture_gif (4, 4, 4, 4, palette, 2, -1, 0, frames), "expected an image before the trailer" },
     { "cut.webp", fixture_mutate (webp, n_webp / 2, 0, 0), "corrupt or truncated WebP" },
     { "flip.webp", fixture_mutate (webp, n_webp, 12, 0x20), "WebP header" },
     { "tiny.webp", fixture_mutate (webp, 16, 0, 0), "WebP header" },
@@ -379,6 +382,25 @@ test_corrupt (void)
     g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
     g_assert_nonnull (strstr (error->message, "directory"));
   }
+}
+
+/* An 8 x 8 GIF whose image descriptor claims @width x @height. */
+static GBytes *
+gif_frame_resized (const guint8 *palette,
+                   const guint8 *const *frames,
+                   guint16 width,
+                   guint16 height)
+{
+  g_autoptr (GBytes) gif = fixture_gif (8, 8, 8, 8, palette, 2, -1, 1, frames);
+  gsize at = 13 + 384 + 8;    /* header, screen, global table, graphic control */
+  guint8 *copy = g_memdup2 (g_bytes_get_data (gif, NULL), g_bytes_get_size (gif));
+
+  g_assert_cmpint (copy[at], ==, 0x2c);
+  copy[at + 5] = (guint8) width;
+  copy[at + 6] = (guint8) (width >> 8);
+  copy[at + 7] = (guint8) height;
+  copy[at + 8] = (guint8) (height >> 8);
+  return g_bytes_new_take (copy, g_bytes_get_size (gif));
 }
 
 static void
@@ -413,6 +435,9 @@ test_huge_dimensions (void)
     { "bomb.png", fixture_png_resize_header (png, 4000, 4000), "bytes of compressed data" },
     { "bomb.jpg", fixture_jpeg_resize_header (jpeg, 5000, 5000), "bytes of compressed data" },
     { "bomb.gif", fixture_gif (4000, 2000, 8, 8, palette, 2, -1, 1, frames), "got 4000 x 2000" },
+    /* a small screen with a huge first frame (a fuzzing find: gdk-pixbuf
+     * allocates the frame's buffer whatever the screen) */
+    { "frame-bomb.gif", gif_frame_resized (palette, frames, 16000, 4000), "got 16000 x 4000" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -23,7 +23,8 @@
  *
  * Completeness: image-structure.c checks that a PNG, JPEG or WebP container
  * is whole before decoding (the loaders accept some truncated files), and a
- * PNG must deliver every row ("area-updated") to count as decoded.
+ * PNG must deliver every row ("area-updated") to count as decoded; of a GIF
+ * only the blocks up to the end of the first image reach gdk-pixbuf.
  *
  * Alpha is composited on opaque white and rounded to nearest:
  * c' = round ((c * a + 255 * (255 - a)) / 255), which is bit-identical to
@@ -308,13 +309,16 @@ decode_with_pixbuf (GBytes *data,
 {
   g_autoptr (GdkPixbufLoader) loader = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) checked = NULL;
   SizeGuard guard = { name, FALSE, -1, -1, NULL, NULL, g_bytes_get_size (data) };
   GdkPixbuf *pixbuf;
   gboolean written, closed;
   int missing;
 
-  if (!eigml_image_check_structure (format->loader, g_bytes_get_data (data, NULL),
-                                    g_bytes_get_size (data), name, error))
+  /* what gdk-pixbuf may see: a complete container (for a GIF, only up to
+   * the end of its first image) */
+  checked = eigml_image_check_structure (format->loader, data, name, error);
+  if (checked == NULL)
     return NULL;
   loader = gdk_pixbuf_loader_new_with_type (format->loader, &local_error);
   if (loader == NULL)
@@ -327,7 +331,7 @@ decode_with_pixbuf (GBytes *data,
     }
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &guard);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &guard);
-  written = gdk_pixbuf_loader_write_bytes (loader, data, &local_error);
+  written = gdk_pixbuf_loader_write_bytes (loader, checked, &local_error);
   /* close even after a failed write: a loader finalised unclosed warns */
   closed = gdk_pixbuf_loader_close (loader, written ? &local_error : NULL);
   missing = rows_missing (&guard);

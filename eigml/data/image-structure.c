@@ -16,7 +16,14 @@
  *   size is checked against the limits here because webp-pixbuf-loader
  *   allocates even when "size-prepared" asks it not to.
  *
- * GIF needs nothing here: its loader reports truncation itself.
+ * - GIF: the blocks up to the end of the first image (extensions and their
+ *   sub-blocks, colour tables, image data sub-blocks), nothing but a block
+ *   introducer between them, the first image within the budget. Only those
+ *   bytes and a trailer are given to gdk-pixbuf: its GIF loader decodes
+ *   every frame of an animation up front and skips bytes it does not
+ *   understand until something looks like a block, so a small hostile file
+ *   could otherwise make it allocate frame buffers of any size (found by
+ *   fuzzing: 452 MB from 147 bytes).
  */
 #include "config.h"
 
@@ -225,18 +232,124 @@ check_webp (const guint8 *data,
   return TRUE;
 }
 
-gboolean
+/* Skips data sub-blocks (length byte, data) up to the empty one. */
+static gboolean
+skip_sub_blocks (const guint8 *data,
+                 gsize size,
+                 gsize *pos)
+{
+  while (*pos < size)
+    {
+      guint length = data[*pos];
+
+      if (length == 0)
+        {
+          (*pos)++;
+          return TRUE;
+        }
+      if (length + 1 > size - *pos)
+        return FALSE;
+      *pos += length + 1;
+    }
+  return FALSE;
+}
+
+static gsize
+color_table_size (guint flags)
+{
+  return flags & 0x80 ? (gsize) 3 << ((flags & 7) + 1) : 0;
+}
+
+/* Returns the length of the data up to the end of the first image. */
+static gsize
+walk_gif (const guint8 *data,
+          gsize size,
+          const char *name,
+          GError **error)
+{
+  gsize pos = 13;
+  const char *what = "the logical screen descriptor";
+
+  if (size < 13)
+    goto truncated;
+  if (!eigml_image_check_budget (name, read_le (data + 6, 2), read_le (data + 8, 2), size, error))
+    return 0;
+  pos += color_table_size (data[10]);
+  what = "the global colour table";
+  while (pos < size)
+    {
+      gsize at = pos;
+
+      switch (data[pos])
+        {
+        case 0x21:   /* extension: label, sub-blocks */
+          pos += 2;
+          what = "an extension";
+          if (pos > size || !skip_sub_blocks (data, size, &pos))
+            goto truncated;
+          break;
+
+        case 0x2c:   /* image: descriptor, local colour table, LZW code size, sub-blocks */
+          what = "the first image";
+          if (size - pos < 11)
+            goto truncated;
+          if (!eigml_image_check_budget (name, read_le (data + pos + 5, 2),
+                                         read_le (data + pos + 7, 2), size, error))
+            return 0;
+          pos += 10 + color_table_size (data[pos + 9]);
+          pos += 1;
+          if (pos > size || !skip_sub_blocks (data, size, &pos))
+            goto truncated;
+          return pos;
+
+        case 0x3b:
+          g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                       "%s: corrupt or truncated GIF image: expected an image before the trailer "
+                       "at byte %" G_GSIZE_FORMAT ", got none", name, at);
+          return 0;
+
+        default:
+          g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                       "%s: corrupt or truncated GIF image: expected a block (21, 2C or 3B) at byte %"
+                       G_GSIZE_FORMAT ", got %02X", name, at, data[at]);
+          return 0;
+        }
+    }
+truncated:
+  g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+               "%s: corrupt or truncated GIF image: expected the whole of %s, got the end of the "
+               "data at byte %" G_GSIZE_FORMAT, name, what, size);
+  return 0;
+}
+
+GBytes *
 eigml_image_check_structure (const char *format,
-                             const guint8 *data,
-                             gsize size,
+                             GBytes *bytes,
                              const char *name,
                              GError **error)
 {
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  gboolean ok = TRUE;
+
   if (g_str_equal (format, "png"))
-    return check_png (data, size, name, error);
-  if (g_str_equal (format, "jpeg"))
-    return check_jpeg (data, size, name, error);
-  if (g_str_equal (format, "webp"))
-    return check_webp (data, size, name, error);
-  return TRUE;
+    ok = check_png (data, size, name, error);
+  else if (g_str_equal (format, "jpeg"))
+    ok = check_jpeg (data, size, name, error);
+  else if (g_str_equal (format, "webp"))
+    ok = check_webp (data, size, name, error);
+  else if (g_str_equal (format, "gif"))
+    {
+      gsize end = walk_gif (data, size, name, error);
+      GByteArray *first;
+
+      if (end == 0)
+        return NULL;
+      /* the first image and a trailer: gdk-pixbuf sees one frame */
+      first = g_byte_array_sized_new ((guint) end + 1);
+      g_byte_array_append (first, data, (guint) end);
+      g_byte_array_append (first, (const guint8 *) "\x3b", 1);
+      return g_byte_array_free_to_bytes (first);
+    }
+  return ok ? g_bytes_ref (bytes) : NULL;
 }

@@ -44,11 +44,10 @@ GBytes *eigml_image_decode (GBytes *data,
                             guint *width,
                             guint *height,
                             GError **error);
-gboolean eigml_image_check_structure (const char *format,
-                                      const guint8 *data,
-                                      gsize size,
-                                      const char *name,
-                                      GError **error);
+GBytes *eigml_image_check_structure (const char *format,
+                                     GBytes *data,
+                                     const char *name,
+                                     GError **error);
 gboolean eigml_image_check_dimensions (const char *name,
                                        guint64 width,
                                        guint64 height,
