@@ -15,6 +15,8 @@
 #include "eigml-context-private.h"
 #include "engine/graph.h"
 #include "nn/nn.h"
+#include "eigml-tensor-private.h"
+#include <eigml/eigml.h>
 
 #include <cblas.h>
 #include <json-glib/json-glib.h>
@@ -173,19 +175,19 @@ bench_matmul (const BenchOptions *o,
   return TRUE;
 }
 
+/* tools/bench/NAME in the source tree, else where it is installed;
+ * EIGML_BENCH_DIR overrides */
 static char *
-find_torch_script (void)
+find_torch_script (const char *name)
 {
-  const char *env = g_getenv ("EIGML_BENCH_TORCH_SCRIPT");
-  const char *candidates[] = {
-    EIGML_SOURCE_DIR "/tools/bench/torch_bert_layer.py",
-    EIGML_DATADIR "/bench/torch_bert_layer.py",
-  };
+  const char *env = g_getenv ("EIGML_BENCH_DIR");
+  g_autofree char *in_env = env ? g_build_filename (env, name, NULL) : NULL;
+  g_autofree char *in_source = g_build_filename (EIGML_SOURCE_DIR, "tools", "bench", name, NULL);
+  g_autofree char *installed = g_build_filename (EIGML_DATADIR, "bench", name, NULL);
+  const char *candidates[] = { in_env, in_source, installed };
 
-  if (env != NULL)
-    return g_strdup (env);
   for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
+    if (candidates[i] != NULL && g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
       return g_strdup (candidates[i]);
   return NULL;
 }
@@ -217,29 +219,36 @@ torch_peer_free (TorchPeer *peer)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TorchPeer, torch_peer_free)
 
+/* Starts /usr/bin/python3 tools/bench/SCRIPT ARGS... --threads N */
 static TorchPeer *
-torch_peer_start (gint64 batch,
-                  gint64 seq,
+torch_peer_start (const char *script_name,
+                  const char *const *args,
                   int threads,
                   GError **error)
 {
   g_autoptr (TorchPeer) peer = g_new0 (TorchPeer, 1);
-  g_autofree char *script = find_torch_script ();
-  g_autofree char *batch_s = g_strdup_printf ("%" G_GINT64_FORMAT, batch);
-  g_autofree char *seq_s = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  g_autofree char *script = find_torch_script (script_name);
   g_autofree char *threads_s = g_strdup_printf ("%d", threads);
   g_autofree char *line = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
 
   if (script == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "tools/bench/torch_bert_layer.py not found (set EIGML_BENCH_TORCH_SCRIPT)");
+                   "tools/bench/%s not found (set EIGML_BENCH_DIR)", script_name);
       return NULL;
     }
-  peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                    error, "/usr/bin/python3", script, "--serve", "--batch",
-                                    batch_s, "--seq", seq_s, "--threads", threads_s, NULL);
+  g_ptr_array_add (argv, (gpointer) "/usr/bin/python3");
+  g_ptr_array_add (argv, script);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, (gpointer) "--threads");
+  g_ptr_array_add (argv, threads_s);
+  g_ptr_array_add (argv, NULL);
+  peer->process = g_subprocess_newv ((const char *const *) argv->pdata,
+                                     G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                     error);
   if (peer->process == NULL)
     return NULL;
   peer->in = g_subprocess_get_stdin_pipe (peer->process);
@@ -279,6 +288,55 @@ torch_peer_step (TorchPeer *peer,
       return -1.0;
     }
   return g_ascii_strtod (line, NULL);
+}
+
+typedef gboolean (*BenchStep) (gpointer data, GError **error);
+
+/* Eigml's step and the peer's step in alternation, the best of each. */
+static gboolean
+alternate (const BenchOptions *o,
+           BenchStep step,
+           gpointer data,
+           TorchPeer *torch,
+           double *ms,
+           double *peer_ms,
+           GError **error)
+{
+  double best = INFINITY, best_peer = INFINITY;
+  gint64 start = g_get_monotonic_time ();
+  int runs = 0;
+
+  do
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      if (!step (data, error))
+        return FALSE;
+      best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);
+      if (torch != NULL)
+        {
+          double t;
+          /* let the other process's spinning worker threads fall asleep
+           * (OpenMP and OpenBLAS spin for a while after each region) */
+          g_usleep (G_USEC_PER_SEC / 2);
+          t = torch_peer_step (torch, error);
+          g_usleep (G_USEC_PER_SEC / 2);
+          if (t < 0)
+            return FALSE;
+          best_peer = MIN (best_peer, t);
+        }
+      runs++;
+    }
+  while (runs < o->min_repeat || (g_get_monotonic_time () - start) < o->min_seconds * 1e6);
+  *ms = best;
+  *peer_ms = torch != NULL ? best_peer : -1.0;
+  return TRUE;
+}
+
+static gboolean
+compute_step (gpointer data,
+              GError **error)
+{
+  return eigml_graph_compute (data, error);
 }
 
 static gboolean
@@ -324,43 +382,137 @@ bench_bert_layer (const BenchOptions *o,
   if (with_torch)
     {
       g_autoptr (GError) peer_error = NULL;
-      torch = torch_peer_start (batch, seq, omp_get_max_threads (), &peer_error);
+      g_autofree char *batch_s = g_strdup_printf ("%" G_GINT64_FORMAT, batch);
+      g_autofree char *seq_s = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+      const char *args[] = { "--serve", "--batch", batch_s, "--seq", seq_s, NULL };
+      torch = torch_peer_start ("torch_bert_layer.py", args, omp_get_max_threads (), &peer_error);
       if (torch == NULL)
         fprintf (stderr, "eigml bench: no PyTorch measurement: %s\n", peer_error->message);
     }
   if (!eigml_graph_compute (g, error))  /* warm-up */
     return FALSE;
   {
-    double best = INFINITY, best_peer = INFINITY;
-    gint64 start = g_get_monotonic_time ();
-    int runs = 0;
-    do
-      {
-        gint64 t0 = g_get_monotonic_time ();
-        if (!eigml_graph_compute (g, error))
-          return FALSE;
-        best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);
-        if (torch != NULL)
-          {
-            double t;
-            /* let the other process's spinning worker threads fall asleep
-             * (OpenMP and OpenBLAS spin for a while after each region) */
-            g_usleep (G_USEC_PER_SEC / 2);
-            t = torch_peer_step (torch, error);
-            g_usleep (G_USEC_PER_SEC / 2);
-            if (t < 0)
-              return FALSE;
-            best_peer = MIN (best_peer, t);
-          }
-        runs++;
-      }
-    while (runs < MAX (o->min_repeat, 5) ||
-           (g_get_monotonic_time () - start) < o->min_seconds * 1e6);
-    ms = best;
-    peer_ms = torch != NULL ? best_peer : -1.0;
+    BenchOptions five = *o;
+    five.min_repeat = MAX (o->min_repeat, 5);
+    if (!alternate (&five, compute_step, g, torch, &ms, &peer_ms, error))
+      return FALSE;
   }
   report (o, name, ms, torch ? torch->name : (with_torch ? "pytorch (failed)" : NULL), peer_ms,
           gflop);
+  return TRUE;
+}
+
+/* ---- encoders: the paper's batch, inference --------------------------------- */
+
+typedef struct
+{
+  EigmlTextEncoder *text;
+  EigmlImageEncoder *image;
+  EigmlTensor *input;
+} EncoderStep;
+
+static gboolean
+encoder_step (gpointer data,
+              GError **error)
+{
+  EncoderStep *s = data;
+  g_autoptr (EigmlTensor) out = NULL;
+
+  if (s->text != NULL)
+    out = eigml_text_encoder_encode (s->text, s->input, NULL, NULL, NULL, error);
+  else
+    out = eigml_image_encoder_encode (s->image, s->input, error);
+  return out != NULL;
+}
+
+/* forward FLOPs of a transformer encoder over @tokens tokens in sequences of @seq */
+static double
+encoder_gflop (double tokens,
+               double seq,
+               double layers,
+               double hidden,
+               double ffn)
+{
+  return 2.0 * tokens * layers * (4.0 * hidden * hidden + 2.0 * hidden * ffn + 2.0 * seq * hidden) /
+         1e9;
+}
+
+static gboolean
+bench_encoders (const BenchOptions *o,
+                EigmlContext *ctx,
+                gboolean with_torch,
+                GError **error)
+{
+  const gint64 dialogues = 16, tokens = 128, stickers = 160;
+
+  /* BERT-base (bert-base-chinese's sizes) on 16 dialogues of 128 tokens */
+  {
+    g_autoptr (EigmlEncoderConfig) c = eigml_encoder_config_new (EIGML_ENCODER_TEXT);
+    g_autoptr (EigmlTextEncoder) enc = eigml_text_encoder_new (ctx, c, error);
+    g_autoptr (EigmlTensor) ids = NULL;
+    g_autoptr (TorchPeer) torch = NULL;
+    g_autofree gint32 *data = g_new (gint32, dialogues * tokens);
+    gint64 shape[2] = { dialogues, tokens };
+    EncoderStep step = { 0 };
+    double ms, peer_ms;
+
+    if (enc == NULL)
+      return FALSE;
+    for (gint64 i = 0; i < dialogues * tokens; i++)
+      data[i] = (gint32) ((i * 7919) % c->vocab_size);
+    ids = eigml_tensor_new_from_ints (shape, 2, data, dialogues * tokens, error);
+    if (ids == NULL)
+      return FALSE;
+    step.text = enc;
+    step.input = ids;
+    if (with_torch)
+      {
+        g_autoptr (GError) peer_error = NULL;
+        const char *args[] = { "--model", "bert", "--batch", "16", "--seq", "128", NULL };
+        torch = torch_peer_start ("torch_encoders.py", args, omp_get_max_threads (), &peer_error);
+        if (torch == NULL)
+          fprintf (stderr, "eigml bench: no PyTorch measurement: %s\n", peer_error->message);
+      }
+    if (!encoder_step (&step, error) || !alternate (o, encoder_step, &step, torch, &ms, &peer_ms,
+                                                    error))
+      return FALSE;
+    report (o, "bert-base-forward-16x128-cpu", ms, torch ? torch->name : NULL, peer_ms,
+            encoder_gflop (dialogues * tokens, tokens, 12, 768, 3072));
+  }
+
+  /* ViT-B/16 on 160 stickers at 128 x 128 (16 dialogues x 10 candidates) */
+  {
+    g_autoptr (EigmlEncoderConfig) c = eigml_encoder_config_new (EIGML_ENCODER_IMAGE);
+    g_autoptr (EigmlImageEncoder) enc = eigml_image_encoder_new (ctx, c, error);
+    g_autoptr (EigmlTensor) pixels = NULL;
+    g_autoptr (TorchPeer) torch = NULL;
+    gint64 shape[4] = { stickers, 3, 128, 128 };
+    EncoderStep step = { 0 };
+    double ms, peer_ms;
+    gint64 patches = (128 / 16) * (128 / 16) + 1;
+
+    if (enc == NULL)
+      return FALSE;
+    pixels = eigml_tensor_new (EIGML_DTYPE_F32, shape, 4, error);
+    if (pixels == NULL)
+      return FALSE;
+    fill_random (eigml_tensor_peek_data_mutable (pixels), stickers * 3 * 128 * 128, 9);
+    step.image = enc;
+    step.input = pixels;
+    if (with_torch)
+      {
+        g_autoptr (GError) peer_error = NULL;
+        const char *args[] = { "--model", "vit", "--batch", "160", "--image", "128", NULL };
+        torch = torch_peer_start ("torch_encoders.py", args, omp_get_max_threads (), &peer_error);
+        if (torch == NULL)
+          fprintf (stderr, "eigml bench: no PyTorch measurement: %s\n", peer_error->message);
+      }
+    if (!encoder_step (&step, error) || !alternate (o, encoder_step, &step, torch, &ms, &peer_ms,
+                                                    error))
+      return FALSE;
+    report (o, "vit-b16-forward-160x128px-cpu", ms, torch ? torch->name : NULL, peer_ms,
+            encoder_gflop (stickers * patches, patches, 12, 768, 3072));
+  }
   return TRUE;
 }
 
@@ -375,6 +527,7 @@ eigml_tool_bench (int argc,
   BenchOptions o = { FALSE, 1.0, 3 };
   g_autofree char *sizes_s = g_strdup ("512,1024,2048");
   gboolean no_vulkan = FALSE, no_torch = FALSE, no_matmul = FALSE, no_bert = FALSE;
+  gboolean no_encoders = FALSE;
   int bert_batch = 8, bert_seq = 128;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "one JSON object per line per measurement", NULL },
@@ -383,6 +536,8 @@ eigml_tool_bench (int argc,
     { "no-torch", 0, 0, G_OPTION_ARG_NONE, &no_torch, "skip the PyTorch peer", NULL },
     { "no-matmul", 0, 0, G_OPTION_ARG_NONE, &no_matmul, "skip the matmul measurements", NULL },
     { "no-bert", 0, 0, G_OPTION_ARG_NONE, &no_bert, "skip the BERT layer measurement", NULL },
+    { "no-encoders", 0, 0, G_OPTION_ARG_NONE, &no_encoders,
+      "skip the BERT-base and ViT-B/16 forward measurements", NULL },
     { "bert-batch", 0, 0, G_OPTION_ARG_INT, &bert_batch, "BERT layer batch (default 8)", "N" },
     { "bert-seq", 0, 0, G_OPTION_ARG_INT, &bert_seq, "BERT layer sequence length (default 128)", "N" },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &o.min_repeat, "at least N timed runs (default 3)", "N" },
@@ -447,6 +602,8 @@ eigml_tool_bench (int argc,
         }
     }
   if (!no_bert && !bench_bert_layer (&o, cpu, bert_batch, bert_seq, !no_torch, &error))
+    return eigml_tool_fail ("bench", error);
+  if (!no_encoders && !bench_encoders (&o, cpu, !no_torch, &error))
     return eigml_tool_fail ("bench", error);
   return 0;
 }
