@@ -68,6 +68,18 @@ test_reference_zip (void)
 }
 
 static void
+test_reference_zip64 (void)
+{
+  g_autoptr (GByteArray) file = build_reference_checkpoint_zip64 ();
+
+  check_reference_checkpoint (file);
+  /* the zip64 record's entry counts disagreeing */
+  file->data[file->len - 22 - 20 - 56 + 24] ^= 1;
+  expect_load_error (file->data, file->len, EIGML_ERROR, EIGML_ERROR_UNSUPPORTED,
+                     "zip64 end of central directory: expected a single-disk archive");
+}
+
+static void
 test_reference_legacy (void)
 {
   g_autoptr (GByteArray) file = build_reference_checkpoint_legacy ();
@@ -611,6 +623,31 @@ test_hostile_zip (void)
     expect_load_error (zip->data, zip->len, EIGML_ERROR, EIGML_ERROR_FORMAT,
                        "zip member 'archive/data/0': CRC-32");
   }
+  /* a storage of 20 MiB, whose CRC is computed in pieces: intact, then with
+   * one bit flipped in its last piece */
+  {
+    const gint64 numel = 5 << 20;
+    g_autoptr (GByteArray) pkl = one_tensor_pickle ("FloatStorage", numel, 0,
+                                                    (gint64[]) { numel }, (gint64[]) { 1 }, 1);
+    g_autofree float *floats = g_new (float, numel);
+    ZipEntry storage = { "0", floats, numel * sizeof (float) };
+    g_autoptr (GByteArray) zip = NULL;
+    g_autofree char *path = NULL;
+    g_autoptr (EigmlWeights) w = NULL;
+    g_autoptr (GError) error = NULL;
+
+    for (gint64 i = 0; i < numel; i++)
+      floats[i] = (float) i;
+    zip = build_torch_zip (pkl, &storage, 1);
+    path = write_tmp ("big.pt", zip->data, zip->len);
+    w = eigml_weights_load (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (eigml_tensor_peek_data (eigml_weights_lookup (w, "t")), numel * 4, floats,
+                     numel * 4);
+    zip->data[zip_local_offset (zip, 2) - 100] ^= 0x02; /* inside storage "0", near its end */
+    expect_load_error (zip->data, zip->len, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                       "zip member 'archive/data/0': CRC-32");
+  }
   /* the end record cut off */
   {
     g_autoptr (GByteArray) zip = build_reference_checkpoint_zip ();
@@ -642,9 +679,10 @@ test_hostile_zip (void)
 static void
 test_truncation_and_bitflips (void)
 {
-  GByteArray *files[2] = { build_reference_checkpoint_zip (), build_reference_checkpoint_legacy () };
+  GByteArray *files[3] = { build_reference_checkpoint_zip (), build_reference_checkpoint_legacy (),
+                           build_reference_checkpoint_zip64 () };
 
-  for (guint f = 0; f < 2; f++)
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
     {
       GByteArray *b = files[f];
       guint loaded = 0;
@@ -700,6 +738,7 @@ main (int argc,
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/weights/torch/reference-zip", test_reference_zip);
+  g_test_add_func ("/weights/torch/reference-zip64", test_reference_zip64);
   g_test_add_func ("/weights/torch/reference-legacy", test_reference_legacy);
   g_test_add_func ("/weights/torch/protocol4", test_protocol4);
   g_test_add_func ("/weights/torch/opcodes-and-naming", test_opcodes_and_naming);

@@ -303,9 +303,10 @@ pk_tensor_legacy (GByteArray *b,
   pk_tensor_common (b, storage_type, key, numel, offset, shape, strides, n_dims, TRUE);
 }
 
-GByteArray *
-build_zip (const ZipEntry *entries,
-           guint n_entries)
+static GByteArray *
+build_zip_full (const ZipEntry *entries,
+                guint n_entries,
+                gboolean zip64)
 {
   GByteArray *b = g_byte_array_new ();
   g_autofree guint64 *offsets = g_new0 (guint64, MAX (n_entries, 1));
@@ -349,16 +350,51 @@ build_zip (const ZipEntry *entries,
       put_le (b, 0, 2);
       put_le (b, 0, 4);
       put_le (b, crcs[i], 4);
-      put_le (b, entries[i].size, 4);
-      put_le (b, entries[i].size, 4);
+      /* zip64: sizes and offset all ones, the values in extra field 1 */
+      put_le (b, zip64 ? 0xffffffffu : entries[i].size, 4);
+      put_le (b, zip64 ? 0xffffffffu : entries[i].size, 4);
       put_le (b, name_len, 2);
-      put_le (b, 0, 2);           /* extra */
+      put_le (b, zip64 ? 28 : 0, 2); /* extra */
       put_le (b, 0, 2);           /* comment */
       put_le (b, 0, 2);           /* disk */
       put_le (b, 0, 2);
       put_le (b, 0, 4);
-      put_le (b, offsets[i], 4);
+      put_le (b, zip64 ? 0xffffffffu : offsets[i], 4);
       g_byte_array_append (b, (const guint8 *) entries[i].name, name_len);
+      if (zip64)
+        {
+          put_le (b, 1, 2);
+          put_le (b, 24, 2);
+          put_le (b, entries[i].size, 8);
+          put_le (b, entries[i].size, 8);
+          put_le (b, offsets[i], 8);
+        }
+    }
+  if (zip64)
+    {
+      gsize record = b->len;
+      put_le (b, 0x06064b50u, 4);
+      put_le (b, 44, 8);          /* size of the rest of the record */
+      put_le (b, 45, 2);
+      put_le (b, 45, 2);
+      put_le (b, 0, 4);
+      put_le (b, 0, 4);
+      put_le (b, n_entries, 8);
+      put_le (b, n_entries, 8);
+      put_le (b, record - cd_start, 8);
+      put_le (b, cd_start, 8);
+      put_le (b, 0x07064b50u, 4); /* locator */
+      put_le (b, 0, 4);
+      put_le (b, record, 8);
+      put_le (b, 1, 4);
+      put_le (b, 0x06054b50u, 4);
+      put_le (b, 0, 4);
+      put_le (b, 0xffff, 2);
+      put_le (b, 0xffff, 2);
+      put_le (b, 0xffffffffu, 4);
+      put_le (b, 0xffffffffu, 4);
+      put_le (b, 0, 2);
+      return b;
     }
   put_le (b, 0x06054b50u, 4);
   put_le (b, 0, 2);
@@ -369,6 +405,20 @@ build_zip (const ZipEntry *entries,
   put_le (b, cd_start, 4);
   put_le (b, 0, 2);
   return b;
+}
+
+GByteArray *
+build_zip (const ZipEntry *entries,
+           guint n_entries)
+{
+  return build_zip_full (entries, n_entries, FALSE);
+}
+
+GByteArray *
+build_zip64 (const ZipEntry *entries,
+             guint n_entries)
+{
+  return build_zip_full (entries, n_entries, TRUE);
 }
 
 gsize
@@ -411,10 +461,11 @@ build_safetensors (const char *json,
   return b;
 }
 
-GByteArray *
-build_torch_zip (GByteArray *pkl,
-                 const ZipEntry *storages,
-                 guint n_storages)
+static GByteArray *
+build_torch_zip_full (GByteArray *pkl,
+                      const ZipEntry *storages,
+                      guint n_storages,
+                      gboolean zip64)
 {
   g_autofree ZipEntry *entries = g_new0 (ZipEntry, n_storages + 2);
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -427,7 +478,15 @@ build_torch_zip (GByteArray *pkl,
       entries[i + 1] = (ZipEntry) { name, storages[i].data, storages[i].size };
     }
   entries[n_storages + 1] = (ZipEntry) { "archive/version", "3\n", 2 };
-  return build_zip (entries, n_storages + 2);
+  return build_zip_full (entries, n_storages + 2, zip64);
+}
+
+GByteArray *
+build_torch_zip (GByteArray *pkl,
+                 const ZipEntry *storages,
+                 guint n_storages)
+{
+  return build_torch_zip_full (pkl, storages, n_storages, FALSE);
 }
 
 /* The reference checkpoint's storages (see the header). */
@@ -539,6 +598,14 @@ build_reference_checkpoint_zip (void)
   g_autoptr (GByteArray) pkl = build_reference_pickle (FALSE);
 
   return build_torch_zip (pkl, ref_storages, G_N_ELEMENTS (ref_storages));
+}
+
+GByteArray *
+build_reference_checkpoint_zip64 (void)
+{
+  g_autoptr (GByteArray) pkl = build_reference_pickle (FALSE);
+
+  return build_torch_zip_full (pkl, ref_storages, G_N_ELEMENTS (ref_storages), TRUE);
 }
 
 GByteArray *

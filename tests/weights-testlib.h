@@ -41,6 +41,9 @@ typedef struct
 
 /* A stored zip, each member's data aligned to 64 bytes as torch.save does. */
 GByteArray *build_zip (const ZipEntry *entries, guint n_entries);
+/* The same in zip64 form: 0xffffffff sizes and offsets in the directory,
+ * the values in zip64 extra fields, zip64 end record and locator. */
+GByteArray *build_zip64 (const ZipEntry *entries, guint n_entries);
 /* The offset of member @index's local header in what build_zip () wrote. */
 gsize zip_local_offset (GByteArray *zip, guint index);
 /* The offset of the end of central directory record. */
@@ -61,6 +64,7 @@ GByteArray *build_reference_pickle (gboolean legacy);
  * SHORT_BINUNICODE, STACK_GLOBAL. */
 GByteArray *build_protocol4_pickle (void);
 GByteArray *build_reference_checkpoint_legacy (void);
+GByteArray *build_reference_checkpoint_zip64 (void);
 /* A torch.save zip of the given data.pkl and storages (key, bytes pairs). */
 GByteArray *build_torch_zip (GByteArray *pkl, const ZipEntry *storages, guint n_storages);
 

@@ -38,6 +38,8 @@ seed_for (const char *name)
                               mixed, sizeof mixed);
   if (strcmp (name, "seed-zip-checkpoint.bin") == 0)
     return build_reference_checkpoint_zip ();
+  if (strcmp (name, "seed-zip-zip64.bin") == 0)
+    return build_reference_checkpoint_zip64 ();
   if (strcmp (name, "seed-zip-legacy.bin") == 0)
     return build_reference_checkpoint_legacy ();
   if (strcmp (name, "seed-pickle-reference.pkl") == 0)

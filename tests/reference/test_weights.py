@@ -17,7 +17,9 @@
 # eigml_weights_save_safetensors(); this script parses that output itself and
 # compares every tensor with what PyTorch holds, bit for bit. Then it checks
 # that pickles from real torch.save that call os.system or eval, or hold a
-# whole nn.Module, are refused and that nothing ran.
+# whole nn.Module, are refused and that nothing ran; and that torch.load
+# reads the checkpoints the C tests write byte by byte (zip, zip64, legacy)
+# as holding exactly what those tests expect.
 #
 # Output: TAP.
 
@@ -153,6 +155,32 @@ def expect_refused(name, path, text):
     report(name, run.returncode == 0, (run.stdout + run.stderr).strip())
 
 
+# What tests/weights-testlib.c's reference checkpoint holds (see there).
+C_CHECKPOINT = {
+    "w": ([[1.5, -2.25, 3.0], [0.125, -0.5, 1e-3]], torch.float32),
+    "t": ([[1.5, 0.125], [-2.25, -0.5], [3.0, 1e-3]], torch.float32),
+    "s": ([-0.5, 1e-3], torch.float32),
+    "h": ([1.0, -2.0, 0.333251953125], torch.float16),
+    "bf": ([1.0, -5.0], torch.bfloat16),
+    "i": ([-7, 2**31 - 1], torch.int64),
+    "scalar": (42.0, torch.float32),
+}
+
+
+def check_c_checkpoints(tmp):
+    run = subprocess.run([CONVERT, "--write-test-checkpoints", tmp], capture_output=True, text=True)
+    if run.returncode != 0:
+        report("checkpoints written by the C tests", False, run.stderr.strip())
+        return
+    for name in ["c-zip.pt", "c-zip64.pt", "c-legacy.pt"]:
+        ckpt = torch.load(os.path.join(tmp, name))
+        model = ckpt["model"]
+        bad = [k for k, (values, dtype) in C_CHECKPOINT.items()
+               if model[k].dtype != dtype or not torch.equal(model[k], torch.tensor(values, dtype=dtype))]
+        ok = not bad and set(model) == set(C_CHECKPOINT) and ckpt["epoch"] == 3 and ckpt["lr"] == 0.5
+        report("torch.load reads the C tests' %s as they expect" % name, ok, "differ: %s" % bad)
+
+
 def main():
     sd = state_dict()
     with tempfile.TemporaryDirectory(prefix="eigml-weights-ref-") as tmp:
@@ -200,6 +228,8 @@ def main():
         expect_refused("torch.save of a whole nn.Module is refused", p("module.pth"),
                        "global 'torch.nn.modules.linear.Linear' is not allowed")
         report("nothing the refused pickles named was run", not os.path.exists(marker))
+
+        check_c_checkpoints(tmp)
 
     print("1..%d" % len(RESULTS))
     return 0 if all(RESULTS) else 1

@@ -8,10 +8,15 @@
  *     parser and compares it with what PyTorch holds, bit for bit.
  *   weights-convert --expect-error TEXT IN
  *     succeeds only if loading IN fails with an EIGML_ERROR containing TEXT.
+ *   weights-convert --write-test-checkpoints DIR
+ *     writes the checkpoints the C tests build byte by byte
+ *     (tests/weights-testlib.c: zip, zip64, legacy) into DIR, for the
+ *     script to check that torch.load reads them as the C tests expect.
  */
 #include "config.h"
 
 #include "eigml.h"
+#include "weights-testlib.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,9 +45,33 @@ main (int argc,
         }
       return 0;
     }
+  if (argc == 3 && strcmp (argv[1], "--write-test-checkpoints") == 0)
+    {
+      struct
+      {
+        const char *name;
+        GByteArray *(*build) (void);
+      } files[] = {
+        { "c-zip.pt", build_reference_checkpoint_zip },
+        { "c-zip64.pt", build_reference_checkpoint_zip64 },
+        { "c-legacy.pt", build_reference_checkpoint_legacy },
+      };
+      for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+        {
+          g_autoptr (GByteArray) bytes = files[i].build ();
+          g_autofree char *path = g_build_filename (argv[2], files[i].name, NULL);
+          if (!g_file_set_contents (path, (const char *) bytes->data, bytes->len, &error))
+            {
+              fprintf (stderr, "%s\n", error->message);
+              return 1;
+            }
+        }
+      return 0;
+    }
   if (argc != 3)
     {
-      fprintf (stderr, "usage: %s IN OUT.safetensors | --expect-error TEXT IN\n", argv[0]);
+      fprintf (stderr, "usage: %s IN OUT.safetensors | --expect-error TEXT IN | "
+               "--write-test-checkpoints DIR\n", argv[0]);
       return 2;
     }
   weights = eigml_weights_load (argv[1], &error);
