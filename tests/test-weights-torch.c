@@ -403,6 +403,18 @@ test_bombs (void)
     pk_op (b, '.');
     expect_pickle_error (b, 0, EIGML_ERROR_FORMAT, "a pickle bomb?");
   }
+  /* a list of 4 million None: within what 4 MB may cost, then over it */
+  {
+    g_autoptr (GByteArray) b = g_byte_array_new ();
+    pk_proto (b);
+    pk_op (b, ']');
+    pk_op (b, '(');
+    g_byte_array_set_size (b, b->len + (4u << 20));
+    memset (b->data + b->len - (4u << 20), 'N', 4u << 20);
+    pk_op (b, 'e');
+    pk_op (b, '.');
+    expect_pickle_error (b, 0, EIGML_ERROR_FORMAT, "APPENDS");
+  }
   /* huge memo indices cost nothing; a missing one is an error */
   {
     g_autoptr (GByteArray) b = g_byte_array_new ();

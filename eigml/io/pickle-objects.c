@@ -241,19 +241,21 @@ rebuild_tensor (EigmlPickleMachine *vm,
                              callee, eigml_pickle_kind_name (args[1]->kind));
       return NULL;
     }
-  if ((tensor = eigml_pickle_vm_new (vm, EIGML_PICKLE_TENSOR, error)) == NULL)
+  if (!eigml_pickle_vm_charge (vm, sizeof (EigmlPickleTensor), error)
+      || (tensor = eigml_pickle_vm_new (vm, EIGML_PICKLE_TENSOR, error)) == NULL)
     return NULL;
-  tensor->tensor.storage = args[0];
-  tensor->tensor.offset = args[1]->integer;
-  if (!read_int_tuple (vm, callee, "argument 3 (size)", args[2], tensor->tensor.shape,
-                       &tensor->tensor.n_dims, error)
-      || !read_int_tuple (vm, callee, "argument 4 (stride)", args[3], tensor->tensor.strides,
+  tensor->tensor = g_new0 (EigmlPickleTensor, 1);
+  tensor->tensor->storage = args[0];
+  tensor->tensor->offset = args[1]->integer;
+  if (!read_int_tuple (vm, callee, "argument 3 (size)", args[2], tensor->tensor->shape,
+                       &tensor->tensor->n_dims, error)
+      || !read_int_tuple (vm, callee, "argument 4 (stride)", args[3], tensor->tensor->strides,
                           &n_strides, error))
     return NULL;
-  if (n_strides != tensor->tensor.n_dims)
+  if (n_strides != tensor->tensor->n_dims)
     {
       eigml_pickle_vm_error (vm, error, "%s: stride: expected %u values (one per dimension of "
-                             "size), got %u", callee, tensor->tensor.n_dims, n_strides);
+                             "size), got %u", callee, tensor->tensor->n_dims, n_strides);
       return NULL;
     }
   return tensor;

@@ -64,6 +64,9 @@ value_free (gpointer data)
       g_ptr_array_unref (v->dict.values);
       g_hash_table_unref (v->dict.index);
       break;
+    case EIGML_PICKLE_TENSOR:
+      g_free (v->tensor);
+      break;
     default:
       break;
     }
@@ -156,9 +159,10 @@ eigml_pickle_vm_charge (EigmlPickleMachine *vm,
 {
   if (bytes > vm->pickle->budget - vm->pickle->used)
     {
-      eigml_pickle_vm_error (vm, error, "memory: expected at most %" G_GSIZE_FORMAT " bytes for a pickle of %"
-                G_GSIZE_FORMAT " bytes, it needs more (a pickle bomb?)", vm->pickle->budget,
-                (gsize) (vm->end - vm->start));
+      eigml_pickle_vm_error (vm, error, "%s: memory: expected at most %" G_GSIZE_FORMAT
+                             " bytes for a pickle of %" G_GSIZE_FORMAT " bytes, it needs more "
+                             "(a pickle bomb?)", eigml_pickle_opcode_name (vm->start[vm->op_offset]),
+                             vm->pickle->budget, (gsize) (vm->end - vm->start));
       return FALSE;
     }
   vm->pickle->used += bytes;

@@ -52,6 +52,17 @@ typedef enum
 
 typedef struct _EigmlPickleValue EigmlPickleValue;
 
+/* A rebuilt tensor: a strided view of a storage (kept apart from the value,
+ * which stays small for the many ints and strings of a pickle). */
+typedef struct
+{
+  EigmlPickleValue *storage;
+  gint64 offset;
+  guint n_dims;
+  gint64 shape[EIGML_SOURCE_MAX_DIMS];
+  gint64 strides[EIGML_SOURCE_MAX_DIMS];
+} EigmlPickleTensor;
+
 struct _EigmlPickleValue
 {
   EigmlPickleKind kind;
@@ -88,14 +99,7 @@ struct _EigmlPickleValue
       gpointer data;           /* the callback's, not owned */
       EigmlSourceDType dtype;
     } storage;
-    struct
-    {
-      EigmlPickleValue *storage;
-      gint64 offset;
-      guint n_dims;
-      gint64 shape[EIGML_SOURCE_MAX_DIMS];
-      gint64 strides[EIGML_SOURCE_MAX_DIMS];
-    } tensor;
+    EigmlPickleTensor *tensor;
   };
 };
 

@@ -409,7 +409,7 @@ eigml_torch_collect_tensors (EigmlTorchLoader *loader,
   for (guint i = 0; i < names->len; i++)
     {
       EigmlPickleValue *t = tensors->pdata[i];
-      EigmlTorchStorage *storage = t->tensor.storage->storage.data;
+      EigmlTorchStorage *storage = t->tensor->storage->storage.data;
       EigmlSourceTensor *view = &views[i];
       gsize n_bytes;
 
@@ -420,10 +420,10 @@ eigml_torch_collect_tensors (EigmlTorchLoader *loader,
       view->dtype = storage->dtype;
       view->data = storage->data;
       view->data_size = storage->data_size;
-      view->n_dims = t->tensor.n_dims;
-      view->offset = t->tensor.offset;
-      memcpy (view->shape, t->tensor.shape, sizeof view->shape);
-      memcpy (view->strides, t->tensor.strides, sizeof view->strides);
+      view->n_dims = t->tensor->n_dims;
+      view->offset = t->tensor->offset;
+      memcpy (view->shape, t->tensor->shape, sizeof view->shape);
+      memcpy (view->strides, t->tensor->strides, sizeof view->strides);
       if (!eigml_source_tensor_check_bounds (view, error)
           || !eigml_source_tensor_output_size (view, &n_bytes, error))
         return NULL;
