@@ -423,7 +423,8 @@ test_bombs (void)
     pk_binput (b, 0xffffffffu);
     pk_binget (b, 0xfffffffeu);
     pk_op (b, '.');
-    expect_pickle_error (b, 0, EIGML_ERROR_FORMAT, "memo index 4294967294: expected a stored value");
+    expect_pickle_error (b, 0, EIGML_ERROR_FORMAT,
+                         "memo index 4294967294: expected a stored value");
   }
   /* a string claiming 4 GiB */
   {
@@ -598,7 +599,8 @@ test_hostile_zip (void)
     { 0, 16, 0x12345678, 4, EIGML_ERROR_FORMAT, "CRC-32: expected 0x12345678" },
     { 0, 8, 1, 2, EIGML_ERROR_UNSUPPORTED, "encrypted" },
     { 1, 42, 0, 4, EIGML_ERROR_FORMAT, "local header name" },
-    { G_MAXUINT, 8, 1000 | (1000 << 16), 4, EIGML_ERROR_FORMAT, "zip entry count: expected at most" },
+    { G_MAXUINT, 8, 1000 | (1000 << 16), 4, EIGML_ERROR_FORMAT,
+      "zip entry count: expected at most" },
     { G_MAXUINT, 16, 0xffffffff, 4, EIGML_ERROR_FORMAT, "zip64 end of central directory locator" },
     { G_MAXUINT, 16, 0x7fffffff, 4, EIGML_ERROR_FORMAT, "zip central directory [" },
     { G_MAXUINT, 4, 1, 2, EIGML_ERROR_UNSUPPORTED, "multi-disk" },
@@ -679,7 +681,8 @@ test_hostile_zip (void)
     expect_load_error (z1->data, z1->len, EIGML_ERROR, EIGML_ERROR_FORMAT,
                        "expected unique names");
     expect_load_error (z2->data, z2->len, EIGML_ERROR, EIGML_ERROR_FORMAT,
-                       "with an <archive>/data.pkl member; found none among 1 members ('readme.txt')");
+                       "with an <archive>/data.pkl member; found none among 1 members "
+                       "('readme.txt')");
     expect_load_error (z3->data, z3->len, EIGML_ERROR, EIGML_ERROR_UNSUPPORTED, "TorchScript");
     expect_load_error (z4->data, z4->len, EIGML_ERROR, EIGML_ERROR_UNSUPPORTED,
                        "expected 'little'");

@@ -178,7 +178,8 @@ test_save_errors (void)
   g_autoptr (EigmlWeights) w = eigml_weights_new ();
   g_autoptr (EigmlTensor) t = eigml_tensor_new (EIGML_DTYPE_F32, (gint64[]) { 2 }, 1, NULL);
   g_autoptr (GError) error = NULL;
-  g_autofree char *missing = g_build_filename (weights_test_tmp_dir (), "no-such-dir", "x.safetensors", NULL);
+  g_autofree char *missing = g_build_filename (weights_test_tmp_dir (), "no-such-dir",
+                                              "x.safetensors", NULL);
 
   eigml_weights_insert (w, "t", t);
   g_assert_false (eigml_weights_save_safetensors (w, missing, &error));

@@ -138,15 +138,13 @@ static const AllowedGlobal allowed_globals[] = {
     "torch.BoolStorage" },
 };
 
-
-
 EigmlPickleValue *
 eigml_pickle_vm_resolve_global (EigmlPickleMachine *vm,
-                const char *module,
-                gsize module_len,
-                const char *name,
-                gsize name_len,
-                GError **error)
+                                const char *module,
+                                gsize module_len,
+                                const char *name,
+                                gsize name_len,
+                                GError **error)
 {
   g_autofree char *m = NULL, *n = NULL;
   g_autoptr (GString) allowed = NULL;
@@ -176,12 +174,13 @@ eigml_pickle_vm_resolve_global (EigmlPickleMachine *vm,
   for (guint i = 0; i < G_N_ELEMENTS (allowed_globals); i++)
     if (allowed_globals[i].id != EIGML_PICKLE_GLOBAL_STORAGE_TYPE)
       g_string_append_printf (allowed, "%s, ", allowed_globals[i].qualname);
-  g_string_append (allowed, "torch.<Float|Half|BFloat16|Double|Long|Int|Short|Char|Byte|Bool>Storage");
-  eigml_pickle_vm_error (vm, error, "!%s: global '%s.%s' is not allowed; a state dict needs only %s",
-            eigml_pickle_opcode_name (vm->start[vm->op_offset]), m, n, allowed->str);
+  g_string_append (allowed,
+                   "torch.<Float|Half|BFloat16|Double|Long|Int|Short|Char|Byte|Bool>Storage");
+  eigml_pickle_vm_error (vm, error,
+                         "!%s: global '%s.%s' is not allowed; a state dict needs only %s",
+                         eigml_pickle_opcode_name (vm->start[vm->op_offset]), m, n, allowed->str);
   return NULL;
 }
-
 
 static gboolean
 read_int_tuple (EigmlPickleMachine *vm,
@@ -232,7 +231,8 @@ rebuild_tensor (EigmlPickleMachine *vm,
   if (args[0]->kind != EIGML_PICKLE_STORAGE)
     {
       eigml_pickle_vm_error (vm, error, "%s: argument 1 (storage): expected a storage from a "
-                             "persistent id, got %s", callee, eigml_pickle_kind_name (args[0]->kind));
+                             "persistent id, got %s", callee,
+                             eigml_pickle_kind_name (args[0]->kind));
       return NULL;
     }
   if (args[1]->kind != EIGML_PICKLE_INT)
@@ -420,10 +420,10 @@ append_canonical_key (GString *out,
 
 gboolean
 eigml_pickle_vm_dict_set (EigmlPickleMachine *vm,
-          EigmlPickleValue *dict,
-          EigmlPickleValue *key,
-          EigmlPickleValue *value,
-          GError **error)
+                          EigmlPickleValue *dict,
+                          EigmlPickleValue *key,
+                          EigmlPickleValue *value,
+                          GError **error)
 {
   g_autoptr (GString) canon = g_string_new (NULL);
   gpointer pos;
@@ -431,13 +431,15 @@ eigml_pickle_vm_dict_set (EigmlPickleMachine *vm,
   if (dict->kind != EIGML_PICKLE_DICT)
     {
       eigml_pickle_vm_error (vm, error, "%s: expected a dict to set an item in, got %s",
-                eigml_pickle_opcode_name (vm->start[vm->op_offset]), eigml_pickle_kind_name (dict->kind));
+                             eigml_pickle_opcode_name (vm->start[vm->op_offset]),
+                             eigml_pickle_kind_name (dict->kind));
       return FALSE;
     }
   if (!append_canonical_key (canon, key, 0))
     {
       eigml_pickle_vm_error (vm, error, "!%s: dict key of type %s is not supported",
-                eigml_pickle_opcode_name (vm->start[vm->op_offset]), eigml_pickle_kind_name (key->kind));
+                             eigml_pickle_opcode_name (vm->start[vm->op_offset]),
+                             eigml_pickle_kind_name (key->kind));
       return FALSE;
     }
   if (!eigml_pickle_vm_charge (vm, canon->len + 64, error))

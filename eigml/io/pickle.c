@@ -130,9 +130,9 @@ eigml_pickle_new_storage (EigmlPickle *pickle,
 
 void
 eigml_pickle_vm_error (EigmlPickleMachine *vm,
-          GError **error,
-          const char *format,
-          ...)
+                       GError **error,
+                       const char *format,
+                       ...)
 {
   g_autofree char *message = NULL;
   gint code = EIGML_ERROR_FORMAT;
@@ -154,14 +154,15 @@ eigml_pickle_vm_error (EigmlPickleMachine *vm,
 
 gboolean
 eigml_pickle_vm_charge (EigmlPickleMachine *vm,
-        gsize bytes,
-        GError **error)
+                        gsize bytes,
+                        GError **error)
 {
   if (bytes > vm->pickle->budget - vm->pickle->used)
     {
       eigml_pickle_vm_error (vm, error, "%s: memory: expected at most %" G_GSIZE_FORMAT
                              " bytes for a pickle of %" G_GSIZE_FORMAT " bytes, it needs more "
-                             "(a pickle bomb?)", eigml_pickle_opcode_name (vm->start[vm->op_offset]),
+                             "(a pickle bomb?)",
+                             eigml_pickle_opcode_name (vm->start[vm->op_offset]),
                              vm->pickle->budget, (gsize) (vm->end - vm->start));
       return FALSE;
     }
@@ -171,8 +172,8 @@ eigml_pickle_vm_charge (EigmlPickleMachine *vm,
 
 EigmlPickleValue *
 eigml_pickle_vm_new (EigmlPickleMachine *vm,
-        EigmlPickleKind kind,
-        GError **error)
+                     EigmlPickleKind kind,
+                     GError **error)
 {
   if (!eigml_pickle_vm_charge (vm, sizeof (EigmlPickleValue) + 16, error))
     return NULL;
@@ -186,9 +187,10 @@ need (EigmlPickleMachine *vm,
 {
   if ((gsize) (vm->end - vm->p) < n)
     {
-      eigml_pickle_vm_error (vm, error, "%s: expected %" G_GSIZE_FORMAT " argument bytes, got %" G_GSIZE_FORMAT
-                " before the end of the data", eigml_pickle_opcode_name (vm->start[vm->op_offset]), n,
-                (gsize) (vm->end - vm->p));
+      eigml_pickle_vm_error (vm, error, "%s: expected %" G_GSIZE_FORMAT " argument bytes, got %"
+                             G_GSIZE_FORMAT " before the end of the data",
+                             eigml_pickle_opcode_name (vm->start[vm->op_offset]), n,
+                             (gsize) (vm->end - vm->p));
       return FALSE;
     }
   return TRUE;
@@ -218,8 +220,8 @@ pop (EigmlPickleMachine *vm,
   if (vm->stack->len <= current_mark (vm))
     {
       eigml_pickle_vm_error (vm, error, "%s: expected a value on the stack, got %s",
-                eigml_pickle_opcode_name (vm->start[vm->op_offset]),
-                vm->stack->len ? "a mark" : "an empty stack");
+                             eigml_pickle_opcode_name (vm->start[vm->op_offset]),
+                             vm->stack->len ? "a mark" : "an empty stack");
       return NULL;
     }
   return g_ptr_array_steal_index (vm->stack, vm->stack->len - 1);
@@ -232,8 +234,8 @@ top (EigmlPickleMachine *vm,
   if (vm->stack->len <= current_mark (vm))
     {
       eigml_pickle_vm_error (vm, error, "%s: expected a value on the stack, got %s",
-                eigml_pickle_opcode_name (vm->start[vm->op_offset]),
-                vm->stack->len ? "a mark" : "an empty stack");
+                             eigml_pickle_opcode_name (vm->start[vm->op_offset]),
+                             vm->stack->len ? "a mark" : "an empty stack");
       return NULL;
     }
   return vm->stack->pdata[vm->stack->len - 1];
@@ -251,7 +253,7 @@ pop_mark (EigmlPickleMachine *vm,
   if (vm->marks->len == 0)
     {
       eigml_pickle_vm_error (vm, error, "%s: expected a MARK before it, got none",
-                eigml_pickle_opcode_name (vm->start[vm->op_offset]));
+                             eigml_pickle_opcode_name (vm->start[vm->op_offset]));
       return FALSE;
     }
   mark = g_array_index (vm->marks, guint, vm->marks->len - 1);
@@ -269,7 +271,8 @@ new_tuple (EigmlPickleMachine *vm,
 {
   EigmlPickleValue *t;
 
-  if (!eigml_pickle_vm_charge (vm, sizeof (gpointer) * n, error) || (t = eigml_pickle_vm_new (vm, EIGML_PICKLE_TUPLE, error)) == NULL)
+  if (!eigml_pickle_vm_charge (vm, sizeof (gpointer) * n, error)
+      || (t = eigml_pickle_vm_new (vm, EIGML_PICKLE_TUPLE, error)) == NULL)
     return NULL;
   t->tuple.items = n > 0 ? g_memdup2 (items, sizeof (gpointer) * n) : NULL;
   t->tuple.n_items = n;
@@ -278,7 +281,7 @@ new_tuple (EigmlPickleMachine *vm,
 
 EigmlPickleValue *
 eigml_pickle_vm_new_dict (EigmlPickleMachine *vm,
-          GError **error)
+                          GError **error)
 {
   EigmlPickleValue *d;
 
@@ -303,8 +306,9 @@ read_line (EigmlPickleMachine *vm,
 
   if (nl == NULL)
     {
-      eigml_pickle_vm_error (vm, error, "GLOBAL: expected a line of at most %d bytes ending in a newline",
-                MAX_GLOBAL_LINE);
+      eigml_pickle_vm_error (vm, error,
+                             "GLOBAL: expected a line of at most %d bytes ending in a newline",
+                             MAX_GLOBAL_LINE);
       return FALSE;
     }
   *line = (const char *) vm->p;
@@ -331,10 +335,11 @@ read_string (EigmlPickleMachine *vm,
   if (!g_utf8_validate_len ((const char *) vm->p, len, NULL))
     {
       eigml_pickle_vm_error (vm, error, "%s: expected UTF-8 text, got invalid bytes",
-                eigml_pickle_opcode_name (vm->start[vm->op_offset]));
+                             eigml_pickle_opcode_name (vm->start[vm->op_offset]));
       return FALSE;
     }
-  if (!eigml_pickle_vm_charge (vm, len + 1, error) || (v = eigml_pickle_vm_new (vm, EIGML_PICKLE_STRING, error)) == NULL)
+  if (!eigml_pickle_vm_charge (vm, len + 1, error)
+      || (v = eigml_pickle_vm_new (vm, EIGML_PICKLE_STRING, error)) == NULL)
     return FALSE;
   v->str.data = g_malloc (len + 1);
   memcpy (v->str.data, vm->p, len);
@@ -379,7 +384,8 @@ read_long1 (EigmlPickleMachine *vm,
       vm->p += n;
       return push_int (vm, (gint64) u, error);
     }
-  if (!eigml_pickle_vm_charge (vm, n, error) || (v = eigml_pickle_vm_new (vm, EIGML_PICKLE_BIGINT, error)) == NULL)
+  if (!eigml_pickle_vm_charge (vm, n, error)
+      || (v = eigml_pickle_vm_new (vm, EIGML_PICKLE_BIGINT, error)) == NULL)
     return FALSE;
   v->str.data = g_memdup2 (vm->p, n);
   v->str.len = n;
@@ -397,7 +403,8 @@ memo_put (EigmlPickleMachine *vm,
 
   if (v == NULL)
     return FALSE;
-  if (!g_hash_table_contains (vm->memo, GUINT_TO_POINTER (index)) && !eigml_pickle_vm_charge (vm, 48, error))
+  if (!g_hash_table_contains (vm->memo, GUINT_TO_POINTER (index))
+      && !eigml_pickle_vm_charge (vm, 48, error))
     return FALSE;
   g_hash_table_insert (vm->memo, GUINT_TO_POINTER (index), v);
   return TRUE;
@@ -565,7 +572,8 @@ step (EigmlPickleMachine *vm,
     case 'G':
       {
         guint64 bits = 0;
-        if (!need (vm, 8, error) || (a = eigml_pickle_vm_new (vm, EIGML_PICKLE_FLOAT, error)) == NULL)
+        if (!need (vm, 8, error)
+            || (a = eigml_pickle_vm_new (vm, EIGML_PICKLE_FLOAT, error)) == NULL)
           return FALSE;
         for (guint i = 0; i < 8; i++)
           bits = (bits << 8) | vm->p[i]; /* big-endian */
@@ -628,7 +636,8 @@ step (EigmlPickleMachine *vm,
       {
         const char *module, *name;
         gsize module_len, name_len;
-        if (!read_line (vm, &module, &module_len, error) || !read_line (vm, &name, &name_len, error))
+        if (!read_line (vm, &module, &module_len, error)
+            || !read_line (vm, &name, &name_len, error))
           return FALSE;
         return push (vm, eigml_pickle_vm_resolve_global (vm, module, module_len, name, name_len,
                                                          error), error);
@@ -639,7 +648,8 @@ step (EigmlPickleMachine *vm,
       if (a->kind != EIGML_PICKLE_STRING || b->kind != EIGML_PICKLE_STRING)
         {
           eigml_pickle_vm_error (vm, error, "STACK_GLOBAL: expected two strings, got %s and %s",
-                                 eigml_pickle_kind_name (a->kind), eigml_pickle_kind_name (b->kind));
+                                 eigml_pickle_kind_name (a->kind),
+                                 eigml_pickle_kind_name (b->kind));
           return FALSE;
         }
       return push (vm, eigml_pickle_vm_resolve_global (vm, a->str.data, a->str.len, b->str.data,

@@ -310,7 +310,8 @@ load_legacy (const guint8 *data,
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_UNSUPPORTED,
                    "%s: legacy torch.save system info: expected a dict saying little_endian=True, "
-                   "got %s", file, header[2]->kind == EIGML_PICKLE_DICT ? "big-endian" : "another value");
+                   "got %s", file,
+                   header[2]->kind == EIGML_PICKLE_DICT ? "big-endian" : "another value");
       return NULL;
     }
 

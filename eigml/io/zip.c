@@ -161,8 +161,8 @@ read_directory_location (EigmlZipArchive *zip,
   if (loc_offset > eocd - LOCATOR_SIZE || eocd - LOCATOR_SIZE - loc_offset < EOCD64_SIZE)
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
-                   "%s: zip64 end of central directory: expected its offset at most %" G_GSIZE_FORMAT
-                   ", got %" G_GUINT64_FORMAT, zip->file,
+                   "%s: zip64 end of central directory: expected its offset at most %"
+                   G_GSIZE_FORMAT ", got %" G_GUINT64_FORMAT, zip->file,
                    eocd >= LOCATOR_SIZE + EOCD64_SIZE ? eocd - LOCATOR_SIZE - EOCD64_SIZE : 0,
                    loc_offset);
       return FALSE;
@@ -317,9 +317,10 @@ parse_central_entry (EigmlZipArchive *zip,
   if (cd_end - *pos < CENTRAL_SIZE || rd32 (p) != SIG_CENTRAL)
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
-                   "%s: zip central directory entry %" G_GUINT64_FORMAT " at byte %" G_GUINT64_FORMAT
-                   ": expected signature 0x%08x within the directory, got %s", zip->file, index,
-                   *pos, SIG_CENTRAL, cd_end - *pos < CENTRAL_SIZE ? "its end" : "other bytes");
+                   "%s: zip central directory entry %" G_GUINT64_FORMAT " at byte %"
+                   G_GUINT64_FORMAT ": expected signature 0x%08x within the directory, got %s",
+                   zip->file, index, *pos, SIG_CENTRAL,
+                   cd_end - *pos < CENTRAL_SIZE ? "its end" : "other bytes");
       return NULL;
     }
   name_len = rd16 (p + 28);
