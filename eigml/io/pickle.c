@@ -31,7 +31,6 @@ struct _EigmlPickle
   EigmlPickleValue *none, *yes, *no;
 };
 
-
 const char *
 eigml_pickle_kind_name (EigmlPickleKind kind)
 {
@@ -392,7 +391,6 @@ read_long1 (EigmlPickleMachine *vm,
   vm->p += n;
   return push (vm, v, error);
 }
-
 
 static gboolean
 memo_put (EigmlPickleMachine *vm,
