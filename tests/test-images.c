@@ -336,6 +336,9 @@ test_corrupt (void)
   g_autofree guint8 *indices = g_malloc0 (31 * 29);
   const guint8 *frames[1] = { indices };
   g_autoptr (GBytes) gif = fixture_gif (31, 29, 31, 29, palette, 2, -1, 1, frames);
+  static const guint8 odd_webp[31] = { 'R', 'I', 'F', 'F', 23, 0, 0, 0, 'W', 'E', 'B', 'P',
+                                       'V', 'P', '8', 'L', 11, 0, 0, 0, 0x2f, 0, 0, 0, 0,
+                                       0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
   gsize n_png = g_bytes_get_size (png), n_jpeg = g_bytes_get_size (jpeg);
   gsize n_gif = g_bytes_get_size (gif), n_webp = g_bytes_get_size (webp);
   struct
@@ -357,6 +360,9 @@ test_corrupt (void)
     { "cut.webp", fixture_mutate (webp, n_webp / 2, 0, 0), "corrupt or truncated WebP" },
     { "flip.webp", fixture_mutate (webp, n_webp, 12, 0x20), "WebP header" },
     { "tiny.webp", fixture_mutate (webp, 16, 0, 0), "WebP header" },
+    /* a last chunk of odd length without its pad byte (a fuzzing find:
+     * the chunk walk read past the end) */
+    { "odd-chunk.webp", g_bytes_new_static (odd_webp, sizeof odd_webp), "corrupt or truncated WebP" },
     { "empty.png", g_bytes_new_static ("", 0), "empty file" },
     { "image.bmp", g_bytes_new_static ("BM\x36\0\0\0\0\0\0\0\x36\0\0\0", 14), "got a file starting with 42 4d" },
     { "image.svg", g_bytes_new_static ("<svg xmlns='http://www.w3.org/2000/svg'/>", 41), "expected PNG, JPEG, GIF, WebP or .npy" },

@@ -213,7 +213,8 @@ check_webp (const guint8 *data,
   if (!eigml_image_check_budget (name, width, height, size, error))
     return FALSE;
 
-  while (end - pos >= 8)
+  /* an odd last chunk may end one byte short of its padding: pos > end */
+  while (pos < end && end - pos >= 8)
     {
       guint32 length = read_le (data + pos + 4, 4);
 
