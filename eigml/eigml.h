@@ -13,11 +13,11 @@
 #include <eigml/eigml-error.h>
 #include <eigml/eigml-context.h>
 #include <eigml/eigml-tensor.h>
-#include <eigml/eigml-image-processor.h>
 #include <eigml/eigml-encoder.h>
 #include <eigml/eigml-text-encoder.h>
 #include <eigml/eigml-image-encoder.h>
-#include <eigml/eigml-weights.h>
+#include <eigml/eigml-image-processor.h>
 #include <eigml/eigml-tokenizer.h>
+#include <eigml/eigml-weights.h>
 
 #undef __EIGML_H_INSIDE__

@@ -391,7 +391,8 @@ append_canonical_key (GString *out,
       g_string_append_c (out, 'n');
       return TRUE;
     case EIGML_PICKLE_FLOAT:
-      if (key->real == (double) (gint64) key->real && key->real > -9.2e18 && key->real < 9.2e18)
+      /* the range first: casting an out-of-range double is undefined */
+      if (key->real > -9.2e18 && key->real < 9.2e18 && key->real == (double) (gint64) key->real)
         g_string_append_printf (out, "i%" G_GINT64_FORMAT, (gint64) key->real);
       else
         g_string_append_printf (out, "f%a", key->real);

@@ -448,7 +448,8 @@ collect_marked (EigmlPickleMachine *vm,
 
   if (!pop_mark (vm, &first, &n, error))
     return FALSE;
-  items = (EigmlPickleValue **) vm->stack->pdata + first;
+  /* no items: the stack may be empty, with no array to point into */
+  items = n > 0 ? (EigmlPickleValue **) vm->stack->pdata + first : NULL;
   if (op == 'e' || op == 'u')
     {
       if (vm->stack->len - n <= current_mark (vm))
