@@ -101,6 +101,40 @@ def tensor_errors():
     assert list(t.dup_ints()) == [4, 5]
 
 
+def encoders_tokenizer_weights():
+    """the README's example: a model folder through the introspected API"""
+    import json
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="eigml-smoke-")
+    with open(os.path.join(folder, "vocab.txt"), "w") as f:
+        f.write("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n在\n吗\n的\n怎\n么\n了\n，\n")
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump({"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+                   "intermediate_size": 64, "vocab_size": 12, "max_position_embeddings": 64}, f)
+    ctx = Eigml.Context.new(Eigml.BackendKind.CPU, None)
+    tok = Eigml.Tokenizer.new_from_folder(folder)
+    packed = tok.encode_dialogue(["在吗", "在的，怎么了"], None, 16, Eigml.Truncation.KEEP_RECENT)
+    assert packed.describe() == "i32[3, 16]", packed.describe()
+    ids = list(packed.dup_ints())[:16]
+    assert ids[:4] == [2, 5, 6, 3], ids   # [CLS] 在 吗 [SEP]
+    config = Eigml.EncoderConfig.new_from_json(Eigml.EncoderKind.TEXT,
+                                               os.path.join(folder, "config.json"))
+    bert = Eigml.TextEncoder.new(ctx, config)
+    bert.dup_weights().save_safetensors(os.path.join(folder, "model.safetensors"))
+    ok, missing, unexpected = bert.load_weights(Eigml.Weights.load(folder), None)
+    assert ok and missing == [] and unexpected == [], (missing, unexpected)
+    hidden, pooled = bert.encode(Eigml.Tensor.new_from_ints([1, 4], ids[:4]), None, None)
+    assert hidden.describe() == "f32[1, 4, 32]" and pooled.describe() == "f32[1, 32]"
+    try:
+        bert.encode(Eigml.Tensor.new_from_ints([1, 2], [2, 99]), None, None)
+    except GLib.Error as e:
+        assert e.code == Eigml.Error.OUT_OF_RANGE, e.message
+    else:
+        raise AssertionError("id 99 of a 12-token vocabulary was accepted")
+    processor = Eigml.ImageProcessor.new(32)
+    assert processor.props.size == 32
+
+
 def version():
     assert Eigml.MAJOR_VERSION == 0
     assert isinstance(Eigml.VERSION_S, str)
@@ -113,6 +147,7 @@ for name, fn in [
     ("tensor round trip", tensor_round_trip),
     ("tensor f16 storage", tensor_f16),
     ("tensor errors", tensor_errors),
+    ("tokenizer, text encoder and weights", encoders_tokenizer_weights),
     ("version constants", version),
 ]:
     check(name, fn)
