@@ -574,6 +574,73 @@ test_vulkan_matches_cpu (void)
   }
 }
 
+/* Training mode: dropout on, a loss, gradients of every parameter; the
+ * same RNG state draws the same masks on both backends, so losses and
+ * gradients agree, and a different RNG offset changes the loss. */
+static double
+train_step (EigmlContext *ctx,
+            const EigmlEncoderConfig *c,
+            guint64 rng_offset,
+            float **grad_out,
+            gint64 *n_grad)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlTextEncoder) enc = eigml_text_encoder_new (ctx, c, &error);
+  g_autoptr (EigmlGraph) g = eigml_graph_new (ctx);
+  gint64 shape[2] = { 2, 6 };
+  gint32 ids[12] = { 2, 10, 11, 12, 13, 3, 2, 20, 21, 22, 3, 0 };
+  EigmlNode *x, *hidden, *pooled = NULL, *loss;
+  EigmlParam *p;
+  float value = NAN;
+
+  g_assert_no_error (error);
+  x = eigml_graph_input (g, "ids", EIGML_DTYPE_I32, 2, shape);
+  hidden = eigml_text_encoder_build (enc, g, x, NULL, NULL, TRUE, &pooled);
+  loss = eigml_op_add (g, eigml_op_mean_all (g, eigml_op_unary (g, EIGML_UNARY_SQUARE, hidden)),
+                       eigml_op_sum_all (g, pooled));
+  g_assert_true (eigml_graph_backward (g, loss, &error));
+  g_assert_true (eigml_graph_set_input_ints (g, x, ids, 12, &error));
+  g_assert_true (eigml_graph_set_rng (g, 42, rng_offset, &error));
+  g_assert_true (eigml_graph_compute (g, &error));
+  g_assert_true (eigml_graph_read (g, loss, &value, sizeof value, &error));
+  g_assert_no_error (error);
+  p = eigml_encoder_lookup_param (EIGML_ENCODER (enc), "encoder.layer.0.attention.self.query.weight");
+  *grad_out = eigml_param_dup (p, EIGML_LEAF_PARAM_GRAD, &error);
+  *n_grad = p->n_elements;
+  g_assert_no_error (error);
+  return value;
+}
+
+static void
+test_train_mode (void)
+{
+  EigmlContext *vk = harness_context (EIGML_BACKEND_VULKAN);
+  g_autoptr (EigmlEncoderConfig) c = small_text_config ();
+  g_autofree float *gc = NULL, *gv = NULL, *gc2 = NULL;
+  gint64 n;
+  double lc, lv, lc2, max_ref = 0.0, max_diff = 0.0;
+
+  if (vk == NULL)
+    {
+      g_test_skip ("no Vulkan device (EIGML_TEST_ALLOW_NO_VULKAN is set)");
+      return;
+    }
+  c->dropout = 0.2f;
+  c->attention_dropout = 0.2f;
+  lc = train_step (harness_context (EIGML_BACKEND_CPU), c, 5, &gc, &n);
+  lv = train_step (vk, c, 5, &gv, &n);
+  lc2 = train_step (harness_context (EIGML_BACKEND_CPU), c, 6, &gc2, &n);
+  g_assert_cmpfloat (fabs (lc - lv), <=, 1e-4 * fabs (lc));
+  g_assert_cmpfloat (fabs (lc - lc2), >, 1e-4 * fabs (lc)); /* other masks */
+  for (gint64 i = 0; i < n; i++)
+    {
+      max_ref = MAX (max_ref, fabs (gc[i]));
+      max_diff = MAX (max_diff, fabs (gc[i] - gv[i]));
+    }
+  g_assert_cmpfloat (max_ref, >, 0.0);
+  g_assert_cmpfloat (max_diff / max_ref, <=, 1e-4);
+}
+
 int
 main (int argc,
       char **argv)
@@ -588,6 +655,7 @@ main (int argc,
   g_test_add_func ("/cpu/encoders/load-vit-names", test_load_vit_names);
   g_test_add_func ("/cpu/encoders/bicubic", test_bicubic_properties);
   g_test_add_func ("/vulkan/encoders/matches-cpu", test_vulkan_matches_cpu);
+  g_test_add_func ("/vulkan/encoders/train-mode", test_train_mode);
   {
     int status = g_test_run ();
     harness_cleanup ();
