@@ -190,23 +190,28 @@ setup_mirrors (EigmlVulkanBackend *vk,
   return TRUE;
 }
 
-/* Called with vk->lock held, by buffer_write/read/fill on the staging path. */
-gboolean
-eigml_vk_mirrors_write (EigmlVulkanBackend *vk,
+typedef void (*MirrorOverlapFunc) (EigmlVkGraph *vg,
+                                   Mirror *m,
+                                   gsize start,
+                                   gsize end,
+                                   gpointer data);
+
+/* Calls @func on the part of every input mirror that [offset, offset +
+ * size) of @buffer overlaps; output mirrors it overlaps become stale. */
+static void
+for_each_input_overlap (EigmlVulkanBackend *vk,
                         EigmlVkBuffer *buffer,
                         gsize offset,
-                        const void *data,
-                        gsize size)
+                        gsize size,
+                        MirrorOverlapFunc func,
+                        gpointer data)
 {
-  gboolean served = FALSE;
-
   for (guint g = 0; g < vk->graphs->len; g++)
     {
       EigmlVkGraph *vg = g_ptr_array_index (vk->graphs, g);
       for (guint i = 0; i < vg->mirrors->len; i++)
         {
           Mirror *m = &g_array_index (vg->mirrors, Mirror, i);
-          gsize start, end;
 
           if (m->buffer != buffer || m->offset >= offset + size || offset >= m->offset + m->size)
             continue;
@@ -215,15 +220,61 @@ eigml_vk_mirrors_write (EigmlVulkanBackend *vk,
               m->valid = FALSE;
               continue;
             }
-          start = MAX (m->offset, offset);
-          end = MIN (m->offset + m->size, offset + size);
-          memcpy (vg->staging->mapped + m->staging_offset + (start - m->offset),
-                  (const guint8 *) data + (start - offset), end - start);
-          if (start == offset && end == offset + size)
-            served = TRUE;
+          func (vg, m, MAX (m->offset, offset), MIN (m->offset + m->size, offset + size), data);
         }
     }
-  return served;
+}
+
+typedef struct
+{
+  gsize offset;
+  gsize size;
+  const guint8 *data;
+  guint32 pattern;
+  gboolean served;
+} MirrorUpdate;
+
+static void
+mirror_copy_in (EigmlVkGraph *vg,
+                Mirror *m,
+                gsize start,
+                gsize end,
+                gpointer data)
+{
+  MirrorUpdate *u = data;
+
+  memcpy (vg->staging->mapped + m->staging_offset + (start - m->offset),
+          u->data + (start - u->offset), end - start);
+  if (start == u->offset && end == u->offset + u->size)
+    u->served = TRUE;
+}
+
+static void
+mirror_fill (EigmlVkGraph *vg,
+             Mirror *m,
+             gsize start,
+             gsize end,
+             gpointer data)
+{
+  MirrorUpdate *u = data;
+
+  /* offsets of fills and of tensors are multiples of 4 */
+  for (gsize j = start; j + 4 <= end; j += 4)
+    memcpy (vg->staging->mapped + m->staging_offset + (j - m->offset), &u->pattern, 4);
+}
+
+/* Called with vk->lock held, by buffer_write/read/fill on the staging path. */
+gboolean
+eigml_vk_mirrors_write (EigmlVulkanBackend *vk,
+                        EigmlVkBuffer *buffer,
+                        gsize offset,
+                        const void *data,
+                        gsize size)
+{
+  MirrorUpdate u = { offset, size, data, 0, FALSE };
+
+  for_each_input_overlap (vk, buffer, offset, size, mirror_copy_in, &u);
+  return u.served;
 }
 
 void
@@ -233,28 +284,9 @@ eigml_vk_mirrors_fill (EigmlVulkanBackend *vk,
                        gsize size,
                        guint32 pattern)
 {
-  for (guint g = 0; g < vk->graphs->len; g++)
-    {
-      EigmlVkGraph *vg = g_ptr_array_index (vk->graphs, g);
-      for (guint i = 0; i < vg->mirrors->len; i++)
-        {
-          Mirror *m = &g_array_index (vg->mirrors, Mirror, i);
-          gsize start, end;
+  MirrorUpdate u = { offset, size, NULL, pattern, FALSE };
 
-          if (m->buffer != buffer || m->offset >= offset + size || offset >= m->offset + m->size)
-            continue;
-          if (m->is_output)
-            {
-              m->valid = FALSE;
-              continue;
-            }
-          start = MAX (m->offset, offset);
-          end = MIN (m->offset + m->size, offset + size);
-          /* offsets of fills and of tensors are multiples of 4 */
-          for (gsize j = start; j + 4 <= end; j += 4)
-            memcpy (vg->staging->mapped + m->staging_offset + (j - m->offset), &pattern, 4);
-        }
-    }
+  for_each_input_overlap (vk, buffer, offset, size, mirror_fill, &u);
 }
 
 gboolean
