@@ -208,9 +208,6 @@ eigml_encoder_config_new_from_json (EigmlEncoderKind kind,
                                     GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (EigmlEncoderConfig) c = eigml_encoder_config_new (kind);
-  JsonObject *obj;
-  const char *act, *pos_type;
 
   if (!json_parser_load_from_mapped_file (parser, path, error))
     {
@@ -222,7 +219,22 @@ eigml_encoder_config_new_from_json (EigmlEncoderKind kind,
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: not a JSON object", path);
       return NULL;
     }
-  obj = json_node_get_object (json_parser_get_root (parser));
+  return eigml_encoder_config_from_json_object (kind,
+                                                json_node_get_object (json_parser_get_root (parser)),
+                                                path, error);
+}
+
+/* Reads the members of an encoder configuration from @obj; @path names it
+ * in errors (a file, or "FILE: text_encoder"). */
+EigmlEncoderConfig *
+eigml_encoder_config_from_json_object (EigmlEncoderKind kind,
+                                       JsonObject *obj,
+                                       const char *path,
+                                       GError **error)
+{
+  g_autoptr (EigmlEncoderConfig) c = eigml_encoder_config_new (kind);
+  const char *act, *pos_type;
+
   if (!json_uint (obj, path, "num_hidden_layers", &c->n_layers, error) ||
       !json_uint (obj, path, "hidden_size", &c->hidden, error) ||
       !json_uint (obj, path, "num_attention_heads", &c->heads, error) ||
@@ -260,6 +272,45 @@ eigml_encoder_config_new_from_json (EigmlEncoderKind kind,
       return NULL;
     }
   return g_steal_pointer (&c);
+}
+
+/* The members eigml_encoder_config_from_json_object() reads. */
+void
+eigml_encoder_config_add_to_json (const EigmlEncoderConfig *c,
+                                  JsonBuilder *b)
+{
+  json_builder_set_member_name (b, "num_hidden_layers");
+  json_builder_add_int_value (b, c->n_layers);
+  json_builder_set_member_name (b, "hidden_size");
+  json_builder_add_int_value (b, c->hidden);
+  json_builder_set_member_name (b, "num_attention_heads");
+  json_builder_add_int_value (b, c->heads);
+  json_builder_set_member_name (b, "intermediate_size");
+  json_builder_add_int_value (b, c->ffn);
+  json_builder_set_member_name (b, "layer_norm_eps");
+  json_builder_add_double_value (b, c->layer_norm_eps);
+  json_builder_set_member_name (b, "hidden_dropout_prob");
+  json_builder_add_double_value (b, c->dropout);
+  json_builder_set_member_name (b, "attention_probs_dropout_prob");
+  json_builder_add_double_value (b, c->attention_dropout);
+  if (c->kind == EIGML_ENCODER_TEXT)
+    {
+      json_builder_set_member_name (b, "vocab_size");
+      json_builder_add_int_value (b, c->vocab_size);
+      json_builder_set_member_name (b, "max_position_embeddings");
+      json_builder_add_int_value (b, c->max_positions);
+      json_builder_set_member_name (b, "type_vocab_size");
+      json_builder_add_int_value (b, c->type_vocab_size);
+    }
+  else
+    {
+      json_builder_set_member_name (b, "image_size");
+      json_builder_add_int_value (b, c->image_size);
+      json_builder_set_member_name (b, "patch_size");
+      json_builder_add_int_value (b, c->patch_size);
+      json_builder_set_member_name (b, "num_channels");
+      json_builder_add_int_value (b, c->channels);
+    }
 }
 
 /* ---- the encoder --------------------------------------------------------- */

@@ -117,4 +117,36 @@ typedef enum
   EIGML_TRUNCATION_NONE,
 } EigmlTruncation;
 
+/**
+ * EigmlComponents:
+ * @EIGML_COMPONENT_INTER: inter-modality emotion and intention alignment
+ *   (L_emo, L_int; semantic alignment L_I2T + L_T2I is always on)
+ * @EIGML_COMPONENT_INTRA: intra-modality alignment (eq 8–10)
+ * @EIGML_COMPONENT_EIKS: emotion-guided intention knowledge selection (eq 11–13)
+ * @EIGML_COMPONENT_IEGA: intention-emotion guided attention fusion (eq 14–16);
+ *   off: plain cross attention from the dialogue to the sticker
+ * @EIGML_COMPONENT_SAMM: similarity-adjusted matching (eq 17–19)
+ * @EIGML_COMPONENT_EMOTION: everything emotional (E_t, E_v, their losses)
+ * @EIGML_COMPONENT_INTENTION: everything intentional (knowledge, I_v, L_int)
+ * @EIGML_COMPONENTS_NONE: the base model: semantic alignment and cross attention
+ * @EIGML_COMPONENTS_ALL: the full EIGML model
+ *
+ * The parts of the EIGML model that a configuration turns on; each off
+ * switch is an ablation of the paper's Table 4 or Figure 3.
+ *
+ * Since: 1.0
+ */
+typedef enum /*< flags >*/
+{
+  EIGML_COMPONENTS_NONE = 0,
+  EIGML_COMPONENT_INTER = 1 << 0,
+  EIGML_COMPONENT_INTRA = 1 << 1,
+  EIGML_COMPONENT_EIKS = 1 << 2,
+  EIGML_COMPONENT_IEGA = 1 << 3,
+  EIGML_COMPONENT_SAMM = 1 << 4,
+  EIGML_COMPONENT_EMOTION = 1 << 5,
+  EIGML_COMPONENT_INTENTION = 1 << 6,
+  EIGML_COMPONENTS_ALL = 0x7f,
+} EigmlComponents;
+
 G_END_DECLS

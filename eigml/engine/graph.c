@@ -416,7 +416,7 @@ eigml_graph_backward (EigmlGraph *graph,
   for (guint i = 0; i < n_forward; i++)
     {
       EigmlNode *node = g_ptr_array_index (graph->nodes, i);
-      if (node->op == EIGML_OP_LEAF)
+      if (node->op == EIGML_OP_LEAF || (node->flags & EIGML_NODE_NO_GRAD))
         continue;
       for (guint s = 0; s < node->n_src; s++)
         if (node->src[s]->flags & EIGML_NODE_NEEDS_GRAD)

@@ -111,6 +111,7 @@ typedef enum
   EIGML_NODE_CHECK_IDS = 1 << 4,   /* i32 input of ids or targets: range-checked when set */
   EIGML_NODE_IDS_NONNEG = 1 << 5,  /* ... and negative ids are errors (embedding) */
   EIGML_NODE_INPUT_SET = 1 << 6,   /* input written at least once */
+  EIGML_NODE_NO_GRAD = 1 << 7,     /* a constant of the backward pass: no gradient flows through it */
 } EigmlNodeFlags;
 
 struct _EigmlNode

@@ -16,7 +16,13 @@
 #include "engine/params.h"
 #include "nn/nn.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
+
+EigmlEncoderConfig *eigml_encoder_config_from_json_object (EigmlEncoderKind kind, JsonObject *obj,
+                                                           const char *path, GError **error);
+void eigml_encoder_config_add_to_json (const EigmlEncoderConfig *c, JsonBuilder *b);
 
 /* Where a loader finds checkpoint tensors by name (NULL: absent). */
 typedef EigmlTensor *(*EigmlWeightLookup) (const char *name,
