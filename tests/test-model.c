@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include "op-harness.h"
-#include "model/model-private.h"
+#include "model/model-build.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -317,6 +317,216 @@ test_checkpoint (void)
   g_rmdir (dir);
 }
 
+
+/* Mean average precision (one positive: 1 / rank; ties count against) */
+static double
+batch_map (const float *scores,
+           const gint32 *positive,
+           gint64 B,
+           gint64 C)
+{
+  double sum = 0.0;
+
+  for (gint64 i = 0; i < B; i++)
+    {
+      float p = scores[i * C + positive[i]];
+      gint64 rank = 1;
+
+      for (gint64 k = 0; k < C; k++)
+        if (k != positive[i] && scores[i * C + k] >= p)
+          rank++;
+      sum += 1.0 / (double) rank;
+    }
+  return sum / (double) B;
+}
+
+/* The full model learns 32 examples (4 batches of 8, 10 candidates each):
+ * training MAP >= 0.95 from inference passes. */
+static void
+test_overfit (void)
+{
+  EigmlContext *ctx = harness_context (EIGML_BACKEND_CPU);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlModelConfig) c = tiny_config (EIGML_COMPONENTS_ALL);
+  g_autoptr (EigmlModel) model = NULL;
+  g_autoptr (EigmlGraph) g = eigml_graph_new (ctx);
+  g_autoptr (EigmlGraph) ge = eigml_graph_new (ctx);
+  EigmlModelBatch batches[4];
+  EigmlModelGraph mg, me;
+  EigmlAdamWConfig adamw;
+  double map = 0.0, first_map = 0.0;
+  guint64 step = 0;
+  const gint64 B = 8;
+
+  c->n_candidates = 10;
+  model = eigml_model_new (ctx, c, 11, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < 4; k++)
+    make_batch (c, B, 100 + k, &batches[k]);
+  eigml_model_build (model, g, B, 10, EIGML_MODEL_GRAPH_TRAIN, &mg, &error);
+  g_assert_no_error (error);
+  eigml_graph_backward (g, mg.loss[EIGML_LOSS_TOTAL], &error);
+  g_assert_no_error (error);
+  eigml_graph_add_adamw (g, eigml_model_get_store (model), &error);
+  g_assert_no_error (error);
+  eigml_graph_prepare (g, &error);
+  g_assert_no_error (error);
+  eigml_model_build (model, ge, B, 10, 0, &me, &error);
+  g_assert_no_error (error);
+  eigml_graph_prepare (ge, &error);
+  g_assert_no_error (error);
+  eigml_adamw_config_init_default (&adamw);
+  adamw.lr = 2e-3f;
+  adamw.max_grad_norm = 1.0f;
+
+  for (guint epoch = 0; epoch < 60; epoch++)
+    {
+      if (epoch % 10 == 0 || epoch == 59)
+        {
+          map = 0.0;
+          for (guint k = 0; k < 4; k++)
+            {
+              g_autofree float *scores = NULL;
+
+              eigml_model_graph_set_batch (ge, &me, &batches[k], c->n_emotions, &error);
+              eigml_graph_compute (ge, &error);
+              g_assert_no_error (error);
+              scores = eigml_graph_dup_floats (ge, me.scores, &error);
+              map += batch_map (scores, batches[k].positive, B, 10) / 4.0;
+            }
+          if (epoch == 0)
+            first_map = map;
+          g_test_message ("epoch %u: training MAP %.4f", epoch, map);
+          if (map >= 0.95)
+            break;
+        }
+      for (guint k = 0; k < 4; k++, step++)
+        {
+          float loss = NAN;
+
+          eigml_model_graph_set_batch (g, &mg, &batches[k], c->n_emotions, &error);
+          eigml_graph_set_rng (g, 42, step, &error);
+          eigml_graph_set_adamw_step (g, &adamw, adamw.lr, step + 1, &error);
+          eigml_graph_compute (g, &error);
+          g_assert_no_error (error);
+          eigml_graph_read (g, mg.loss[EIGML_LOSS_TOTAL], &loss, sizeof loss, &error);
+          g_assert_true (isfinite (loss));
+        }
+    }
+  g_assert_cmpfloat (first_map, <, 0.6);
+  g_assert_cmpfloat (map, >=, 0.95);
+  for (guint k = 0; k < 4; k++)
+    eigml_model_batch_clear (&batches[k]);
+}
+
+/* The training pass (Philox dropout, stochastic depth) and its gradients
+ * agree between backends. */
+static void
+test_vulkan_matches_cpu (void)
+{
+  EigmlContext *vk = harness_context (EIGML_BACKEND_VULKAN);
+  EigmlContext *ctxs[2] = { harness_context (EIGML_BACKEND_CPU), vk };
+  float losses[2][EIGML_LOSS_N_TERMS];
+  g_autofree float *grads[2] = { NULL, NULL };
+  g_autoptr (EigmlModelConfig) c = tiny_config (g_getenv ("EIGML_TEST_COMPONENTS") ? (EigmlComponents) atoi (g_getenv ("EIGML_TEST_COMPONENTS")) : EIGML_COMPONENTS_ALL);
+  gsize n_grad = 0;
+
+  if (vk == NULL)
+    {
+      g_test_skip ("no Vulkan device (EIGML_TEST_ALLOW_NO_VULKAN is set)");
+      return;
+    }
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (EigmlModel) model = eigml_model_new (ctxs[k], c, 9, &error);
+      g_autoptr (EigmlGraph) g = eigml_graph_new (ctxs[k]);
+      EigmlModelBatch b;
+      EigmlModelGraph mg;
+      GPtrArray *params;
+      GArray *all = g_array_new (FALSE, FALSE, sizeof (float));
+
+      make_batch (c, 3, 21, &b);
+      eigml_model_build (model, g, 3, c->n_candidates, EIGML_MODEL_GRAPH_TRAIN, &mg, &error);
+      eigml_graph_backward (g, mg.loss[EIGML_LOSS_TOTAL], &error);
+      eigml_graph_prepare (g, &error);
+      eigml_graph_set_rng (g, 42, 3, &error);
+      eigml_model_graph_set_batch (g, &mg, &b, c->n_emotions, &error);
+      eigml_param_store_zero_grads (eigml_model_get_store (model), &error);
+      eigml_graph_poison (g, &error);
+      eigml_graph_compute (g, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < EIGML_LOSS_N_TERMS; i++)
+        if (mg.loss[i] == NULL)
+          losses[k][i] = 0.0f;
+        else
+          eigml_graph_read (g, mg.loss[i], &losses[k][i], sizeof (float), &error);
+      g_assert_no_error (error);
+      params = eigml_param_store_get_params (eigml_model_get_store (model));
+      for (guint i = 0; i < params->len; i++)
+        {
+          EigmlParam *p = g_ptr_array_index (params, i);
+          g_autofree float *gr = eigml_param_dup (p, EIGML_LEAF_PARAM_GRAD, &error);
+          g_array_append_vals (all, gr, p->n_elements);
+        }
+      n_grad = all->len;
+      grads[k] = (float *) g_array_free (all, FALSE);
+      eigml_model_batch_clear (&b);
+    }
+  for (guint i = 0; i < EIGML_LOSS_N_TERMS; i++)
+    g_test_message ("loss %-12s CPU %.8f Vulkan %.8f", eigml_loss_term_name (i), losses[0][i],
+                    losses[1][i]);
+  for (guint i = 0; i < EIGML_LOSS_N_TERMS; i++)
+    if (!(fabsf (losses[0][i] - losses[1][i]) <= 1e-4f * fmaxf (fabsf (losses[0][i]), 1e-3f)))
+      g_error ("loss %s: CPU %.8f, Vulkan %.8f", eigml_loss_term_name (i), losses[0][i],
+               losses[1][i]);
+  {
+    double max_diff = 0.0, max_ref = 0.0;
+    for (gsize i = 0; i < n_grad; i++)
+      {
+        max_diff = fmax (max_diff, fabs ((double) grads[0][i] - grads[1][i]));
+        max_ref = fmax (max_ref, fabs ((double) grads[0][i]));
+      }
+    g_test_message ("gradients: max difference %.3g, max value %.3g", max_diff, max_ref);
+    g_assert_cmpfloat (max_ref, >, 0.0);
+    g_assert_cmpfloat (max_diff, <=, 1e-4 * max_ref);
+  }
+}
+
+/* EIKS' exclusion mask: 1 at the row maximum, ties share (eq 11) */
+static void
+test_argmax_share (void)
+{
+  const EigmlBackendKind kinds[2] = { EIGML_BACKEND_CPU, EIGML_BACKEND_VULKAN };
+
+  for (guint k = 0; k < 2; k++)
+    {
+      EigmlContext *ctx = harness_context (kinds[k]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (EigmlGraph) g = NULL;
+      gint64 shape[2] = { 3, 4 };
+      const float x[12] = { 1, 5, 2, 3, -1, -2, -0.5f, -3, 2, 2, 1, 0 };
+      const float want[12] = { 0, 1, 0, 0, 0, 0, 1, 0, 0.5f, 0.5f, 0, 0 };
+      float out[12];
+      EigmlNode *in, *y;
+
+      if (ctx == NULL)
+        continue;
+      g = eigml_graph_new (ctx);
+      in = eigml_graph_input (g, "x", EIGML_DTYPE_F32, 2, shape);
+      y = eigml_mo_argmax_share (g, in, 1);
+      g_assert_true (y->flags & EIGML_NODE_NO_GRAD);
+      eigml_graph_mark_output (g, y);
+      eigml_graph_prepare (g, &error);
+      eigml_graph_set_input_floats (g, in, x, 12, &error);
+      eigml_graph_poison (g, &error);
+      eigml_graph_compute (g, &error);
+      eigml_graph_read (g, y, out, sizeof out, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (out, sizeof out, want, sizeof want);
+    }
+}
+
 int
 main (int argc,
       char **argv)
@@ -325,6 +535,9 @@ main (int argc,
   g_test_add_func ("/cpu/model/config", test_config);
   g_test_add_func ("/cpu/model/ablations", test_ablations);
   g_test_add_func ("/cpu/model/checkpoint", test_checkpoint);
+  g_test_add_func ("/cpu/model/overfit", test_overfit);
+  g_test_add_func ("/vulkan/model/argmax-share", test_argmax_share);
+  g_test_add_func ("/vulkan/model/matches-cpu", test_vulkan_matches_cpu);
   {
     int status = g_test_run ();
     harness_cleanup ();

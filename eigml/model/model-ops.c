@@ -144,7 +144,7 @@ eigml_mo_argmax_share (EigmlGraph *g,
   eigml_node_add_src (node, x);
   eigml_node_add_src (node, mx);
   eigml_node_add_src (node, ones);
-  node->ip[1] = (gint32) (1u << (axis < 0 ? (gint) x->n_dims + axis : axis));
+  node->ip[1] = mx->ip[1];   /* the reduction's axes, as the backends index them */
   node->flags |= EIGML_NODE_NO_GRAD;
   return node;
 }
