@@ -17,6 +17,7 @@
 #include <eigml/eigml-text-encoder.h>
 #include <eigml/eigml-image-encoder.h>
 #include <eigml/eigml-image-processor.h>
+#include <eigml/eigml-metrics.h>
 #include <eigml/eigml-tokenizer.h>
 #include <eigml/eigml-weights.h>
 
