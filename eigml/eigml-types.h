@@ -149,4 +149,23 @@ typedef enum /*< flags >*/
   EIGML_COMPONENTS_ALL = 0x7f,
 } EigmlComponents;
 
+/**
+ * EigmlMetricsKind:
+ * @EIGML_METRICS_STANDARD: the StickerChat/PBR metrics: MAP as the mean of
+ *   average precision over all positives, MRR, and recall at k as the share
+ *   of an example's positives in its top k
+ * @EIGML_METRICS_DSTC10: the DSTC10 Track 1 (MOD) scorer: its "MAP" is
+ *   1 / rank of the answer when the answer is in the top 5, else 0; every
+ *   example has exactly one positive
+ *
+ * Which definitions an #EigmlMetrics accumulates; see `docs/metrics.md`.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_METRICS_STANDARD,
+  EIGML_METRICS_DSTC10,
+} EigmlMetricsKind;
+
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include <eigml/eigml-image-encoder.h>
 #include <eigml/eigml-image-processor.h>
 #include <eigml/eigml-model.h>
+#include <eigml/eigml-metrics.h>
 #include <eigml/eigml-tokenizer.h>
 #include <eigml/eigml-weights.h>
 
