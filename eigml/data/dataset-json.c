@@ -309,6 +309,7 @@ eigml_json_parse (JsonParser *parser,
   g_autoptr (GError) local_error = NULL;
   const char *bad = NULL;
   Walk w = { text, length, loc, lines, loc->line ? loc->line : 1, 0, NULL, 0, 0 };
+  EigmlJsonLoc at = *loc;
   JsonNode *root;
 
   if (!g_utf8_validate_len (text, length, &bad))
@@ -319,7 +320,9 @@ eigml_json_parse (JsonParser *parser,
             w.line++;
             w.line_start = i + 1;
           }
-      walk_fail (&w, (gsize) (bad - text), error, "not valid UTF-8 (byte 0x%02x)", (guchar) *bad);
+      at.line = w.line;
+      eigml_dataset_set_error (error, &at, "not valid UTF-8 (byte 0x%02x at column %" G_GSIZE_FORMAT
+                               ")", (guchar) *bad, (gsize) (bad - text) - w.line_start + 1);
       return NULL;
     }
   if (!walk_text (&w, error))

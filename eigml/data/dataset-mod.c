@@ -444,7 +444,6 @@ read_dialogues (Mod *mod,
         }
       if (reason != NULL)
         {
-          g_prefix_error (&reason, "dialogue %s skipped: ", base);
           if (!eigml_dataset_core_reject (core, reason, error))
             return FALSE;
           continue;
