@@ -12,6 +12,7 @@
 #include <eigml/eigml-enum-types.h>
 #include <eigml/eigml-error.h>
 #include <eigml/eigml-context.h>
+#include <eigml/eigml-dataset.h>
 #include <eigml/eigml-tensor.h>
 #include <eigml/eigml-encoder.h>
 #include <eigml/eigml-text-encoder.h>
