@@ -159,16 +159,6 @@ typedef enum /*< flags >*/
  *   example has exactly one positive
  *
  * Which definitions an #EigmlMetrics accumulates; see `docs/metrics.md`.
- * EigmlDatasetFormat:
- * @EIGML_DATASET_FORMAT_STICKERCHAT: StickerChat (Gao et al., WWW 2020):
- *   `release_<split>.json`, JSON lines, with the stickers in `npy_stickers/`
- * @EIGML_DATASET_FORMAT_MOD: DSTC10-MOD, Chinese: `c_<split>_task2.json`
- *   (meme retrieval) or `c_<split>.json` (training dialogues), with
- *   `img2id.json` and `meme_set/`
- * @EIGML_DATASET_FORMAT_JSONL: Eigml's own JSON lines format,
- *   `<split>.jsonl`, one example per line (see `docs/datasets.md`)
- *
- * The layout an #EigmlDataset reads.
  *
  * Since: 1.0
  */
