@@ -19,6 +19,8 @@
 #include <eigml/eigml-image-encoder.h>
 #include <eigml/eigml-image-processor.h>
 #include <eigml/eigml-model.h>
+#include <eigml/eigml-ranker.h>
+#include <eigml/eigml-trainer.h>
 #include <eigml/eigml-metrics.h>
 #include <eigml/eigml-tokenizer.h>
 #include <eigml/eigml-weights.h>

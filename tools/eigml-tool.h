@@ -14,6 +14,9 @@ int eigml_tool_bench (int argc, char **argv);
 int eigml_tool_vocab (int argc, char **argv);
 int eigml_tool_encode (int argc, char **argv);
 int eigml_tool_convert (int argc, char **argv);
+int eigml_tool_train (int argc, char **argv);
+int eigml_tool_eval (int argc, char **argv);
+int eigml_tool_select (int argc, char **argv);
 
 /* prints "eigml CMD: message" to stderr and returns 1 */
 int eigml_tool_fail (const char *command, const GError *error);

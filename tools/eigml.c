@@ -27,6 +27,9 @@ static const Command commands[] = {
   { "vocab", eigml_tool_vocab, "build a WordPiece vocabulary; tokenize text with one" },
   { "encode", eigml_tool_encode, "encode a dialogue (BERT) or an image (ViT); print a summary" },
   { "convert", eigml_tool_convert, "convert a PyTorch checkpoint or HF folder to safetensors" },
+  { "train", eigml_tool_train, "train the EIGML model from a config file" },
+  { "eval", eigml_tool_eval, "evaluate a checkpoint (or a random model) on a dataset split" },
+  { "select", eigml_tool_select, "rank a folder of stickers for a dialogue" },
 };
 
 static void

@@ -1,0 +1,497 @@
+/* eigml-ranker.c: scoring and ranking stickers for a dialogue with a model
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "eigml-ranker.h"
+#include "eigml-enum-types.h"
+#include "eigml-error.h"
+#include "train/batcher.h"
+
+#include <string.h>
+
+#define SCORE_CHUNK 32
+
+/**
+ * EigmlRanker:
+ *
+ * Scores candidate stickers for a dialogue with an #EigmlModel: the
+ * inference pass of docs/model.md (no dropout, no losses), whose score is
+ * SAMM's p_final (or p_vl when SAMM is off), in [0, 1], higher is better.
+ * Images are resized to the model's size (no crop). Passes are built once
+ * per shape and reused; a ranker may be used from several threads (calls
+ * are serialised).
+ *
+ * Since: 1.0
+ */
+struct _EigmlRanker
+{
+  GObject parent_instance;
+
+  EigmlModel *model;
+  EigmlTokenizer *tokenizer;
+  EigmlImageProcessor *images;
+  EigmlTruncation truncation;
+  guint batch_size;
+  GHashTable *passes;   /* "B:C" -> Pass */
+  GMutex lock;
+};
+
+typedef struct
+{
+  EigmlGraph *graph;
+  EigmlModelGraph mg;
+} Pass;
+
+enum
+{
+  SIGNAL_PROGRESS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (EigmlRanker, eigml_ranker, G_TYPE_OBJECT)
+
+static void
+pass_free (gpointer data)
+{
+  Pass *p = data;
+
+  eigml_graph_unref (p->graph);
+  g_free (p);
+}
+
+static void
+eigml_ranker_finalize (GObject *object)
+{
+  EigmlRanker *self = EIGML_RANKER (object);
+
+  g_hash_table_destroy (self->passes);
+  g_clear_object (&self->images);
+  g_clear_object (&self->tokenizer);
+  g_clear_object (&self->model);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (eigml_ranker_parent_class)->finalize (object);
+}
+
+static void
+eigml_ranker_class_init (EigmlRankerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = eigml_ranker_finalize;
+
+  /**
+   * EigmlRanker::progress:
+   * @self: the ranker
+   * @done: examples scored so far
+   * @total: examples to score
+   *
+   * Emitted by eigml_ranker_evaluate() after each batch, in the thread
+   * that called it.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                           2, G_TYPE_UINT, G_TYPE_UINT);
+}
+
+static void
+eigml_ranker_init (EigmlRanker *self)
+{
+  self->passes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, pass_free);
+  self->batch_size = 16;
+  self->truncation = EIGML_TRUNCATION_KEEP_RECENT;
+  g_mutex_init (&self->lock);
+}
+
+/**
+ * eigml_ranker_new:
+ * @model: a model
+ * @tokenizer: the model's tokenizer (its vocabulary)
+ *
+ * Returns: (transfer full): a ranker
+ *
+ * Since: 1.0
+ */
+EigmlRanker *
+eigml_ranker_new (EigmlModel *model,
+                  EigmlTokenizer *tokenizer)
+{
+  EigmlRanker *self;
+
+  g_return_val_if_fail (EIGML_IS_MODEL (model), NULL);
+  g_return_val_if_fail (EIGML_IS_TOKENIZER (tokenizer), NULL);
+
+  self = g_object_new (EIGML_TYPE_RANKER, NULL);
+  self->model = g_object_ref (model);
+  self->tokenizer = g_object_ref (tokenizer);
+  self->images = eigml_image_processor_new (eigml_model_get_config (model)->vision->image_size);
+  eigml_image_processor_set_train (self->images, FALSE);
+  return self;
+}
+
+/**
+ * eigml_ranker_get_model:
+ * @self: a ranker
+ *
+ * Returns: (transfer none): the model
+ *
+ * Since: 1.0
+ */
+EigmlModel *
+eigml_ranker_get_model (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
+  return self->model;
+}
+
+/**
+ * eigml_ranker_get_batch_size:
+ * @self: a ranker
+ *
+ * Returns: how many dialogues eigml_ranker_evaluate() scores in one pass
+ *
+ * Since: 1.0
+ */
+guint
+eigml_ranker_get_batch_size (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), 0);
+  return self->batch_size;
+}
+
+/**
+ * eigml_ranker_set_batch_size:
+ * @self: a ranker
+ * @batch_size: dialogues per pass (at least 1; default 16)
+ *
+ * Since: 1.0
+ */
+void
+eigml_ranker_set_batch_size (EigmlRanker *self,
+                             guint batch_size)
+{
+  g_return_if_fail (EIGML_IS_RANKER (self));
+  g_return_if_fail (batch_size >= 1);
+  self->batch_size = batch_size;
+}
+
+/**
+ * eigml_ranker_get_truncation:
+ * @self: a ranker
+ *
+ * Returns: which turns of a long dialogue are kept
+ *
+ * Since: 1.0
+ */
+EigmlTruncation
+eigml_ranker_get_truncation (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), EIGML_TRUNCATION_KEEP_RECENT);
+  return self->truncation;
+}
+
+/**
+ * eigml_ranker_set_truncation:
+ * @self: a ranker
+ * @truncation: which turns of a long dialogue to keep (default: the most recent)
+ *
+ * Since: 1.0
+ */
+void
+eigml_ranker_set_truncation (EigmlRanker *self,
+                             EigmlTruncation truncation)
+{
+  g_return_if_fail (EIGML_IS_RANKER (self));
+  self->truncation = truncation;
+}
+
+static Pass *
+get_pass (EigmlRanker *self,
+          gint64 B,
+          gint64 C,
+          GError **error)
+{
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, B, C);
+  Pass *p = g_hash_table_lookup (self->passes, key);
+
+  if (p != NULL)
+    return p;
+  p = g_new0 (Pass, 1);
+  p->graph = eigml_graph_new (eigml_model_get_context (self->model));
+  if (!eigml_model_build (self->model, p->graph, B, C, 0, &p->mg, error) ||
+      !eigml_graph_prepare (p->graph, error))
+    {
+      pass_free (p);
+      return NULL;
+    }
+  /* a few shapes stay; a stream of new ones must not grow without bound */
+  if (g_hash_table_size (self->passes) >= 8)
+    g_hash_table_remove_all (self->passes);
+  g_hash_table_insert (self->passes, g_steal_pointer (&key), p);
+  return p;
+}
+
+/* scores of a filled batch, [B * C] */
+static float *
+run (EigmlRanker *self,
+     const EigmlModelBatch *batch,
+     GError **error)
+{
+  Pass *p = get_pass (self, batch->batch, batch->n_candidates, error);
+
+  if (p == NULL)
+    return NULL;
+  if (!eigml_model_graph_set_batch (p->graph, &p->mg, batch,
+                                    eigml_model_get_config (self->model)->n_emotions, error) ||
+      !eigml_graph_compute (p->graph, error))
+    return NULL;
+  return eigml_graph_dup_floats (p->graph, p->mg.scores, error);
+}
+
+static EigmlBatcher
+batcher (EigmlRanker *self)
+{
+  EigmlBatcher b = { self->tokenizer, self->images, eigml_model_get_config (self->model),
+                     self->truncation };
+  return b;
+}
+
+/**
+ * eigml_ranker_score:
+ * @self: a ranker
+ * @turns: (array zero-terminated=1): the dialogue's turns, oldest first
+ * @emotion: (array length=n_emotion) (nullable): the dialogue's emotion
+ *   distribution over the model's categories, or %NULL for none
+ * @n_emotion: its length: 0, or the model's `n_emotions`
+ * @stickers: (array zero-terminated=1) (element-type filename): candidate
+ *   sticker images
+ * @n_scores: (out): the number of scores (one per sticker)
+ * @error: return location for a #GError
+ *
+ * Scores each sticker as the next reply to the dialogue, 32 stickers per
+ * pass. Intention knowledge is empty here; see
+ * eigml_ranker_score_example().
+ *
+ * Returns: (array length=n_scores) (transfer full) (nullable): the scores
+ *   in [0, 1], in the order of @stickers
+ *
+ * Since: 1.0
+ */
+float *
+eigml_ranker_score (EigmlRanker *self,
+                    const char * const *turns,
+                    const float *emotion,
+                    gsize n_emotion,
+                    const char * const *stickers,
+                    gsize *n_scores,
+                    GError **error)
+{
+  EigmlModelBatch batch;
+  EigmlBatcher b;
+  guint n;
+  float *scores;
+
+  g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
+  g_return_val_if_fail (turns != NULL && stickers != NULL && n_scores != NULL, NULL);
+
+  *n_scores = 0;
+  n = g_strv_length ((char **) stickers);
+  if (n == 0)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT, "no stickers to score");
+      return NULL;
+    }
+  if (emotion != NULL && n_emotion != eigml_model_get_config (self->model)->n_emotions)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_SHAPE,
+                   "emotion: %" G_GSIZE_FORMAT " values for a model of %u categories", n_emotion,
+                   eigml_model_get_config (self->model)->n_emotions);
+      return NULL;
+    }
+  /* A candidate's score depends on the dialogue and on it alone: long
+   * lists go in chunks of the same size (the last one padded), so memory
+   * stays bounded and one pass shape serves them all. */
+  scores = g_new (float, n);
+  g_mutex_lock (&self->lock);
+  b = batcher (self);
+  for (guint start = 0; start < n; start += SCORE_CHUNK)
+    {
+      guint len = MIN (SCORE_CHUNK, n - start), width = n <= SCORE_CHUNK ? n : SCORE_CHUNK;
+      g_autofree const char **chunk = g_new0 (const char *, width + 1);
+      g_autofree float *part = NULL;
+
+      for (guint k = 0; k < width; k++)
+        chunk[k] = stickers[start + MIN (k, len - 1)];
+      if (!eigml_batcher_fill_dialogue (&b, turns, emotion, NULL, chunk, width, &batch, error))
+        goto fail;
+      part = run (self, &batch, error);
+      eigml_model_batch_clear (&batch);
+      if (part == NULL)
+        goto fail;
+      memcpy (scores + start, part, len * sizeof (float));
+    }
+  g_mutex_unlock (&self->lock);
+  *n_scores = n;
+  return scores;
+
+fail:
+  g_mutex_unlock (&self->lock);
+  g_free (scores);
+  return NULL;
+}
+
+/**
+ * eigml_ranker_score_example:
+ * @self: a ranker
+ * @example: a dataset example
+ * @n_scores: (out): the number of scores (one per candidate)
+ * @error: return location for a #GError
+ *
+ * Scores the example's candidates, with its emotion and intention
+ * knowledge.
+ *
+ * Returns: (array length=n_scores) (transfer full) (nullable): the scores
+ *
+ * Since: 1.0
+ */
+float *
+eigml_ranker_score_example (EigmlRanker *self,
+                            EigmlExample *example,
+                            gsize *n_scores,
+                            GError **error)
+{
+  EigmlModelBatch batch;
+  EigmlBatcher b;
+  guint n;
+  float *scores = NULL;
+
+  g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
+  g_return_val_if_fail (example != NULL && n_scores != NULL, NULL);
+
+  *n_scores = 0;
+  n = eigml_example_get_n_candidates (example);
+  g_mutex_lock (&self->lock);
+  b = batcher (self);
+  if (eigml_batcher_fill (&b, &example, 1, NULL, 0, n, &batch, error))
+    {
+      scores = run (self, &batch, error);
+      eigml_model_batch_clear (&batch);
+    }
+  g_mutex_unlock (&self->lock);
+  if (scores != NULL)
+    *n_scores = n;
+  return scores;
+}
+
+static gboolean
+flush (EigmlRanker *self,
+       GPtrArray *pending,
+       EigmlMetrics *metrics,
+       GError **error)
+{
+  EigmlModelBatch batch;
+  EigmlBatcher b = batcher (self);
+  g_autofree float *scores = NULL;
+  guint C;
+
+  if (pending->len == 0)
+    return TRUE;
+  C = eigml_example_get_n_candidates (g_ptr_array_index (pending, 0));
+  if (!eigml_batcher_fill (&b, (EigmlExample **) pending->pdata, pending->len, NULL, 0, C, &batch,
+                           error))
+    return FALSE;
+  scores = run (self, &batch, error);
+  eigml_model_batch_clear (&batch);
+  if (scores == NULL)
+    return FALSE;
+  for (guint i = 0; i < pending->len; i++)
+    {
+      EigmlExample *ex = g_ptr_array_index (pending, i);
+
+      if (!eigml_metrics_add_positive (metrics, eigml_example_get_id (ex), scores + (gsize) i * C,
+                                       C, eigml_example_get_positive (ex), error))
+        return FALSE;
+    }
+  g_ptr_array_set_size (pending, 0);
+  return TRUE;
+}
+
+/**
+ * eigml_ranker_evaluate:
+ * @self: a ranker
+ * @dataset: the examples
+ * @metrics: where each example's scores go
+ * @max_examples: score only the first this many (0: all)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Scores every example of @dataset in order, in batches of
+ * [property@Eigml.Ranker:batch-size] examples with the same number of
+ * candidates, and adds each to @metrics. Emits ::progress after each batch.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_ranker_evaluate (EigmlRanker *self,
+                       EigmlDataset *dataset,
+                       EigmlMetrics *metrics,
+                       guint max_examples,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func ((GDestroyNotify) eigml_example_unref);
+  guint n, done = 0;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (EIGML_IS_RANKER (self), FALSE);
+  g_return_val_if_fail (EIGML_IS_DATASET (dataset), FALSE);
+  g_return_val_if_fail (EIGML_IS_METRICS (metrics), FALSE);
+
+  n = eigml_dataset_get_n_examples (dataset);
+  if (max_examples > 0 && max_examples < n)
+    n = max_examples;
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < n && ok; i++)
+    {
+      EigmlExample *ex;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      ex = eigml_dataset_get_example (dataset, i, error);
+      if (ex == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+      if (pending->len > 0 &&
+          eigml_example_get_n_candidates (ex) !=
+            eigml_example_get_n_candidates (g_ptr_array_index (pending, 0)))
+        {
+          ok = flush (self, pending, metrics, error);
+          done = i;
+        }
+      g_ptr_array_add (pending, ex);
+      if (ok && pending->len == self->batch_size)
+        {
+          ok = flush (self, pending, metrics, error);
+          done = i + 1;
+          g_mutex_unlock (&self->lock);
+          g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, done, n);
+          g_mutex_lock (&self->lock);
+        }
+    }
+  if (ok)
+    ok = flush (self, pending, metrics, error);
+  g_mutex_unlock (&self->lock);
+  if (ok)
+    g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, n, n);
+  return ok;
+}

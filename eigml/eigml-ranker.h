@@ -1,0 +1,62 @@
+/* eigml-ranker.h: scoring and ranking stickers for a dialogue with a model
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__EIGML_H_INSIDE__) && !defined(EIGML_COMPILATION)
+#error "Only <eigml/eigml.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <eigml/eigml-version-macros.h>
+#include <eigml/eigml-model.h>
+#include <eigml/eigml-tokenizer.h>
+#include <eigml/eigml-dataset.h>
+#include <eigml/eigml-metrics.h>
+
+G_BEGIN_DECLS
+
+#define EIGML_TYPE_RANKER (eigml_ranker_get_type ())
+
+EIGML_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (EigmlRanker, eigml_ranker, EIGML, RANKER, GObject)
+
+EIGML_AVAILABLE_IN_ALL
+EigmlRanker *eigml_ranker_new (EigmlModel *model,
+                               EigmlTokenizer *tokenizer);
+EIGML_AVAILABLE_IN_ALL
+EigmlModel *eigml_ranker_get_model (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+guint eigml_ranker_get_batch_size (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_batch_size (EigmlRanker *self,
+                                  guint batch_size);
+EIGML_AVAILABLE_IN_ALL
+EigmlTruncation eigml_ranker_get_truncation (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_truncation (EigmlRanker *self,
+                                  EigmlTruncation truncation);
+
+EIGML_AVAILABLE_IN_ALL
+float *eigml_ranker_score (EigmlRanker *self,
+                           const char * const *turns,
+                           const float *emotion,
+                           gsize n_emotion,
+                           const char * const *stickers,
+                           gsize *n_scores,
+                           GError **error);
+EIGML_AVAILABLE_IN_ALL
+float *eigml_ranker_score_example (EigmlRanker *self,
+                                   EigmlExample *example,
+                                   gsize *n_scores,
+                                   GError **error);
+EIGML_AVAILABLE_IN_ALL
+gboolean eigml_ranker_evaluate (EigmlRanker *self,
+                                EigmlDataset *dataset,
+                                EigmlMetrics *metrics,
+                                guint max_examples,
+                                GCancellable *cancellable,
+                                GError **error);
+
+G_END_DECLS

@@ -1,0 +1,40 @@
+/* batcher.h: dataset examples into the host arrays of a model pass
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "eigml-dataset.h"
+#include "eigml-image-processor.h"
+#include "eigml-tokenizer.h"
+#include "model/model-private.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  EigmlTokenizer *tokenizer;
+  EigmlImageProcessor *images;     /* train mode: seeded crops; else resize */
+  const EigmlModelConfig *config;
+  EigmlTruncation truncation;
+} EigmlBatcher;
+
+/* The COMET relations in the order of the model's knowledge rows. */
+extern const char *const eigml_relation_names[EIGML_N_RELATIONS];
+
+/* Fills @out for @n examples of @n_candidates candidates each. @indices
+ * (the examples' dataset indices) and @epoch choose the training crops.
+ * Padding candidates (no image) are grey 127 images, as PBR pads. */
+gboolean eigml_batcher_fill (const EigmlBatcher *self, EigmlExample **examples, guint n,
+                             const guint64 *indices, guint64 epoch, gint64 n_candidates,
+                             EigmlModelBatch *out, GError **error);
+
+/* One dialogue given directly (eigml select, the server): turns, an
+ * emotion distribution (or NULL) and the four relations' knowledge (or
+ * NULL), against @n_paths candidate images. */
+gboolean eigml_batcher_fill_dialogue (const EigmlBatcher *self, const char *const *turns,
+                                      const float *emotion, const char *const *const *intents,
+                                      const char *const *paths, guint n_paths,
+                                      EigmlModelBatch *out, GError **error);
+
+G_END_DECLS

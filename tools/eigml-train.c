@@ -1,0 +1,556 @@
+/* eigml-train.c: `eigml train`, `eigml eval` and `eigml select`
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "eigml-tool.h"
+#include <eigml/eigml.h>
+#include "eigml-trainer-private.h"
+
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static gboolean
+make_context (const char *backend_name,
+              EigmlContext **ctx,
+              GError **error)
+{
+  EigmlBackendKind backend = EIGML_BACKEND_AUTO;
+
+  if (backend_name != NULL && !eigml_backend_kind_from_string (backend_name, &backend, error))
+    return FALSE;
+  *ctx = eigml_context_new (backend, NULL, error);
+  return *ctx != NULL;
+}
+
+/* ---- eigml train --------------------------------------------------------- */
+
+typedef struct
+{
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  GError *error;
+  guint interrupts;
+} TrainRun;
+
+static gboolean
+on_signal (gpointer data)
+{
+  TrainRun *run = data;
+
+  if (++run->interrupts > 1)
+    {
+      fprintf (stderr, "\neigml train: interrupted twice; exiting without a checkpoint\n");
+      _exit (130);
+    }
+  fprintf (stderr, "\neigml train: interrupted; saving a checkpoint after this step "
+                   "(interrupt again to exit at once)\n");
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_trained (GObject *source,
+            GAsyncResult *result,
+            gpointer data)
+{
+  TrainRun *run = data;
+
+  eigml_trainer_train_finish (EIGML_TRAINER (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+int
+eigml_tool_train (int argc,
+                  char **argv)
+{
+  g_autoptr (GOptionContext) options = g_option_context_new ("- train the EIGML model");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *config = NULL, *backend_name = NULL, *output = NULL;
+  g_auto (GStrv) overrides = NULL;
+  gboolean resume = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+      "the training config (JSON; docs/training.md)", "FILE" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
+      "change the config, e.g. train.lr=1e-4 or model.components.eiks=false (repeatable)",
+      "KEY=VALUE" },
+    { "resume", 'r', 0, G_OPTION_ARG_NONE, &resume,
+      "continue from the latest checkpoint of the output folder", NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "the output folder (overrides the config)",
+      "DIR" },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
+    { NULL }
+  };
+  g_autoptr (EigmlContext) ctx = NULL;
+  g_autoptr (EigmlTrainer) trainer = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  TrainRun run = { loop, cancellable, NULL, 0 };
+  g_autofree char *out_dir = NULL;
+  guint sigint, sigterm;
+  gboolean terminal = isatty (fileno (stderr));
+
+  g_option_context_set_description (options,
+    "Progress goes to standard error: a bar on a terminal, JSON lines otherwise.\n"
+    "Ctrl-C (or SIGTERM) saves a checkpoint and exits; --resume continues from it\n"
+    "and ends with the same weights as an uninterrupted run.");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    return eigml_tool_fail ("train", error);
+  if (config == NULL)
+    {
+      fprintf (stderr, "eigml train: --config FILE is required (see docs/training.md)\n");
+      return 2;
+    }
+  if (!make_context (backend_name, &ctx, &error))
+    return eigml_tool_fail ("train", error);
+  trainer = eigml_trainer_new_from_config (ctx, config, (const char *const *) overrides, &error);
+  if (trainer == NULL)
+    return eigml_tool_fail ("train", error);
+  if (output != NULL)
+    g_object_set (trainer, "output-dir", output, NULL);
+  if (resume)
+    g_object_set (trainer, "resume", TRUE, NULL);
+  g_object_get (trainer, "output-dir", &out_dir, NULL);
+  eigml_trainer_set_log_stream (trainer, stderr, terminal);
+  fprintf (stderr, "eigml train: %s model, %" G_GINT64_FORMAT " parameters, on %s; output %s\n",
+           eigml_model_get_config (eigml_trainer_get_model (trainer))->components ==
+             EIGML_COMPONENTS_ALL ? "EIGML" : "ablated EIGML",
+           eigml_model_get_n_parameters (eigml_trainer_get_model (trainer)),
+           eigml_context_get_device_name (ctx), out_dir ? out_dir : "(none: no checkpoints)");
+
+  sigint = g_unix_signal_add (SIGINT, on_signal, &run);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
+  eigml_trainer_train_async (trainer, cancellable, on_trained, &run);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  if (run.error != NULL)
+    {
+      if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          fprintf (stderr, "eigml train: stopped at step %" G_GUINT64_FORMAT "%s%s%s\n",
+                   eigml_trainer_get_step (trainer),
+                   out_dir ? "; checkpoint saved; resume with: eigml train --resume --config " : "",
+                   out_dir ? config : "", "");
+          g_error_free (run.error);
+          return 130;
+        }
+      error = run.error;
+      return eigml_tool_fail ("train", error);
+    }
+  if (eigml_trainer_get_best_map (trainer) >= 0.0)
+    printf ("trained %" G_GUINT64_FORMAT " steps; best validation MAP %.4f%s%s\n",
+            eigml_trainer_get_step (trainer), eigml_trainer_get_best_map (trainer),
+            out_dir ? "; best model in " : "", out_dir ? out_dir : "");
+  else
+    printf ("trained %" G_GUINT64_FORMAT " steps%s%s\n", eigml_trainer_get_step (trainer),
+            out_dir ? "; checkpoints in " : "", out_dir ? out_dir : "");
+  return 0;
+}
+
+/* ---- eigml eval ---------------------------------------------------------- */
+
+/* A model for --config FILE --init random: FILE is a training config
+ * (with "model" and "vocab") or a model config (with --vocab). */
+static gboolean
+random_model (EigmlContext *ctx,
+              const char *config,
+              const char *vocab,
+              guint64 seed,
+              EigmlModel **model,
+              EigmlTokenizer **tokenizer,
+              GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (EigmlModelConfig) mc = NULL;
+  g_autofree char *dir = g_path_get_dirname (config);
+  g_autofree char *vocab_path = vocab ? g_strdup (vocab) : NULL;
+  JsonObject *obj;
+
+  if (!json_parser_load_from_mapped_file (parser, config, error))
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: not a JSON object", config);
+      return FALSE;
+    }
+  obj = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_has_member (obj, "model") || json_object_has_member (obj, "data"))
+    {
+      JsonNode *m = json_object_get_member (obj, "model");
+
+      if (m != NULL && JSON_NODE_HOLDS_OBJECT (m))
+        {
+          g_autofree char *text = json_to_string (m, FALSE);
+          mc = eigml_model_config_new_from_data (text, -1, error);
+        }
+      else if (m != NULL && json_node_get_value_type (m) == G_TYPE_STRING)
+        {
+          g_autofree char *p = g_build_filename (dir, json_node_get_string (m), NULL);
+          mc = eigml_model_config_new_from_json (p, error);
+        }
+      else
+        g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: no \"model\"", config);
+      if (vocab_path == NULL && json_object_has_member (obj, "vocab"))
+        {
+          const char *v = json_object_get_string_member (obj, "vocab");
+          vocab_path = v ? (g_path_is_absolute (v) ? g_strdup (v) : g_build_filename (dir, v, NULL))
+                         : NULL;
+        }
+    }
+  else
+    mc = eigml_model_config_new_from_json (config, error);
+  if (mc == NULL)
+    return FALSE;
+  if (vocab_path == NULL)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                   "--init random needs a vocabulary: --vocab FILE, or \"vocab\" in the config");
+      return FALSE;
+    }
+  *tokenizer = eigml_tokenizer_new_from_file (vocab_path, error);
+  if (*tokenizer == NULL)
+    return FALSE;
+  *model = eigml_model_new (ctx, mc, seed, error);
+  return *model != NULL;
+}
+
+static void
+on_eval_progress (EigmlRanker *ranker,
+                  guint done,
+                  guint total,
+                  gpointer data)
+{
+  gboolean *terminal = data;
+
+  if (*terminal)
+    {
+      fprintf (stderr, "\r\033[Kevaluating: %u/%u examples", done, total);
+      if (done == total)
+        fputc ('\n', stderr);
+    }
+}
+
+static char *
+model_files (const char *dir,
+             const char *name)
+{
+  return g_build_filename (dir, name, NULL);
+}
+
+int
+eigml_tool_eval (int argc,
+                 char **argv)
+{
+  g_autoptr (GOptionContext) options = g_option_context_new ("- evaluate a model on a dataset");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *data = NULL, *format_name = NULL, *split = NULL, *file = NULL;
+  g_autofree char *checkpoint = NULL, *config = NULL, *init = NULL, *vocab = NULL;
+  g_autofree char *predictions = NULL, *backend_name = NULL, *scorer = NULL;
+  g_autofree char *emotion_file = NULL, *intent_file = NULL;
+  gboolean json = FALSE, skip_bad = FALSE;
+  gint batch_size = 16, max_examples = 0, n_candidates = 10;
+  gint64 seed = 42;
+  GOptionEntry entries[] = {
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, "the dataset folder", "DIR" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "stickerchat, mod or jsonl", "NAME" },
+    { "split", 's', 0, G_OPTION_ARG_STRING, &split, "the split (default test)", "NAME" },
+    { "file", 0, 0, G_OPTION_ARG_FILENAME, &file, "one data file instead of --data/--split",
+      "FILE" },
+    { "checkpoint", 'k', 0, G_OPTION_ARG_FILENAME, &checkpoint,
+      "a checkpoint folder (config.json, model.safetensors, vocab.txt)", "DIR" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+      "with --init random: a training or model config", "FILE" },
+    { "init", 0, 0, G_OPTION_ARG_STRING, &init, "random: an untrained model (a baseline)", "KIND" },
+    { "vocab", 0, 0, G_OPTION_ARG_FILENAME, &vocab, "the vocabulary for --init random", "FILE" },
+    { "predictions", 'p', 0, G_OPTION_ARG_FILENAME, &predictions,
+      "per-example predictions, JSON lines (default: predictions-SPLIT.jsonl in the checkpoint, "
+      "or here with --init random)", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the metrics as one JSON object", NULL },
+    { "scorer", 0, 0, G_OPTION_ARG_STRING, &scorer, "standard (default) or dstc10", "NAME" },
+    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, "dialogues per pass (16)", "N" },
+    { "max-examples", 0, 0, G_OPTION_ARG_INT, &max_examples, "only the first N examples", "N" },
+    { "n-candidates", 0, 0, G_OPTION_ARG_INT, &n_candidates,
+      "candidates per example where the dataset builds them (10)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "the candidate order and tie seed (42)", "N" },
+    { "emotion-file", 0, 0, G_OPTION_ARG_FILENAME, &emotion_file, "emotion sidecar", "FILE" },
+    { "intent-file", 0, 0, G_OPTION_ARG_FILENAME, &intent_file, "intent sidecar", "FILE" },
+    { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &skip_bad, "skip and count malformed examples", NULL },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
+    { NULL }
+  };
+  g_autoptr (EigmlContext) ctx = NULL;
+  g_autoptr (EigmlModel) model = NULL;
+  g_autoptr (EigmlTokenizer) tokenizer = NULL;
+  g_autoptr (EigmlDataset) dataset = NULL;
+  g_autoptr (EigmlRanker) ranker = NULL;
+  g_autoptr (EigmlMetrics) metrics = NULL;
+  EigmlDatasetFormat format;
+  EigmlMetricsKind kind = EIGML_METRICS_STANDARD;
+  gboolean terminal = isatty (fileno (stderr));
+
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    return eigml_tool_fail ("eval", error);
+  if ((data == NULL && file == NULL) || format_name == NULL)
+    {
+      fprintf (stderr, "eigml eval: --data DIR (or --file FILE) and --format NAME are required\n");
+      return 2;
+    }
+  if ((checkpoint == NULL) == (init == NULL))
+    {
+      fprintf (stderr, "eigml eval: give --checkpoint DIR, or --config FILE --init random\n");
+      return 2;
+    }
+  if (init != NULL && (g_strcmp0 (init, "random") != 0 || config == NULL))
+    {
+      fprintf (stderr, "eigml eval: --init takes \"random\" and needs --config FILE\n");
+      return 2;
+    }
+  if (scorer != NULL && g_strcmp0 (scorer, "dstc10") == 0)
+    kind = EIGML_METRICS_DSTC10;
+  else if (scorer != NULL && g_strcmp0 (scorer, "standard") != 0)
+    {
+      fprintf (stderr, "eigml eval: --scorer is standard or dstc10, not \"%s\"\n", scorer);
+      return 2;
+    }
+  if (batch_size < 1 || max_examples < 0 || n_candidates < 2 || seed < 0)
+    {
+      fprintf (stderr, "eigml eval: --batch-size >= 1, --n-candidates >= 2, --max-examples and "
+                       "--seed >= 0\n");
+      return 2;
+    }
+  if (!eigml_dataset_format_from_string (format_name, &format, &error) ||
+      !make_context (backend_name, &ctx, &error))
+    return eigml_tool_fail ("eval", error);
+  if (split == NULL)
+    split = g_strdup ("test");
+
+  if (checkpoint != NULL)
+    {
+      g_autofree char *vocab_file = model_files (checkpoint, "vocab.txt");
+
+      model = eigml_model_new_from_checkpoint (ctx, checkpoint, &error);
+      if (model == NULL)
+        return eigml_tool_fail ("eval", error);
+      tokenizer = eigml_tokenizer_new_from_file (vocab ? vocab : vocab_file, &error);
+    }
+  else if (!random_model (ctx, config, vocab, (guint64) seed, &model, &tokenizer, &error))
+    return eigml_tool_fail ("eval", error);
+  if (tokenizer == NULL)
+    return eigml_tool_fail ("eval", error);
+
+  if (file != NULL)
+    dataset = g_initable_new (EIGML_TYPE_DATASET, NULL, &error, "file", file, "format", format,
+                              "n-candidates", (guint) n_candidates, "seed", (guint64) seed,
+                              "skip-bad", skip_bad, "emotion-file", emotion_file, "intent-file",
+                              intent_file, NULL);
+  else
+    dataset = g_initable_new (EIGML_TYPE_DATASET, NULL, &error, "folder", data, "format", format,
+                              "split", split, "n-candidates", (guint) n_candidates, "seed",
+                              (guint64) seed, "skip-bad", skip_bad, "emotion-file", emotion_file,
+                              "intent-file", intent_file, NULL);
+  if (dataset == NULL)
+    return eigml_tool_fail ("eval", error);
+  if (eigml_dataset_get_n_skipped (dataset) > 0)
+    fprintf (stderr, "eigml eval: skipped %u malformed examples\n",
+             eigml_dataset_get_n_skipped (dataset));
+
+  ranker = eigml_ranker_new (model, tokenizer);
+  eigml_ranker_set_batch_size (ranker, (guint) batch_size);
+  g_signal_connect (ranker, "progress", G_CALLBACK (on_eval_progress), &terminal);
+  metrics = eigml_metrics_new (kind);
+  eigml_metrics_set_seed (metrics, (guint64) seed);
+  if (!eigml_ranker_evaluate (ranker, dataset, metrics, (guint) max_examples, NULL, &error))
+    return eigml_tool_fail ("eval", error);
+
+  if (predictions == NULL)
+    {
+      g_autofree char *name = g_strdup_printf ("predictions-%s.jsonl", file ? "file" : split);
+      predictions = checkpoint ? g_build_filename (checkpoint, name, NULL) : g_strdup (name);
+    }
+  if (!eigml_metrics_write_predictions (metrics, predictions, &error))
+    return eigml_tool_fail ("eval", error);
+  if (json)
+    {
+      g_autofree char *text = eigml_metrics_to_json (metrics);
+      printf ("%s\n", text);
+    }
+  else
+    {
+      g_autofree char *table = eigml_metrics_format_table (metrics);
+      printf ("%s%s", table, g_str_has_suffix (table, "\n") ? "" : "\n");
+      printf ("predictions: %s\n", predictions);
+    }
+  return 0;
+}
+
+/* ---- eigml select -------------------------------------------------------- */
+
+static gboolean
+is_image (const char *name)
+{
+  static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".gif", ".webp", ".npy", NULL };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  for (guint i = 0; ext[i] != NULL; i++)
+    if (g_str_has_suffix (lower, ext[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static gint
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+int
+eigml_tool_select (int argc,
+                   char **argv)
+{
+  g_autoptr (GOptionContext) options = g_option_context_new ("- rank stickers for a dialogue");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *checkpoint = NULL, *stickers = NULL, *backend_name = NULL, *emotion = NULL;
+  g_auto (GStrv) turns = NULL;
+  gint top = 10;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "checkpoint", 'k', 0, G_OPTION_ARG_FILENAME, &checkpoint, "a checkpoint folder", "DIR" },
+    { "dialogue", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &turns,
+      "a turn of the dialogue, oldest first (repeat for several)", "TEXT" },
+    { "stickers", 's', 0, G_OPTION_ARG_FILENAME, &stickers,
+      "a folder of sticker images (PNG, JPEG, GIF, WebP, .npy)", "DIR" },
+    { "emotion", 'e', 0, G_OPTION_ARG_STRING, &emotion,
+      "the dialogue's emotion: one of 好 乐 哀 怒 惧 恶 惊 (default: none)", "CATEGORY" },
+    { "top", 'n', 0, G_OPTION_ARG_INT, &top, "how many to print (10; 0: all)", "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
+    { NULL }
+  };
+  static const char *const categories[] = { "好", "乐", "哀", "怒", "惧", "恶", "惊", NULL };
+  g_autoptr (EigmlContext) ctx = NULL;
+  g_autoptr (EigmlModel) model = NULL;
+  g_autoptr (EigmlTokenizer) tokenizer = NULL;
+  g_autoptr (EigmlRanker) ranker = NULL;
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) dir = NULL;
+  g_autofree float *scores = NULL;
+  g_autofree guint *order = NULL;
+  g_autofree char *vocab = NULL;
+  float dist[7] = { 0 };
+  gboolean has_emotion = FALSE;
+  gsize n_scores = 0;
+  const char *name;
+
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    return eigml_tool_fail ("select", error);
+  if (checkpoint == NULL || turns == NULL || stickers == NULL)
+    {
+      fprintf (stderr, "eigml select: --checkpoint DIR, --dialogue TEXT and --stickers DIR are "
+                       "required\n");
+      return 2;
+    }
+  if (emotion != NULL)
+    {
+      for (guint i = 0; categories[i] != NULL && !has_emotion; i++)
+        if (g_str_equal (emotion, categories[i]))
+          {
+            dist[i] = 1.0f;
+            has_emotion = TRUE;
+          }
+      if (!has_emotion)
+        {
+          fprintf (stderr, "eigml select: --emotion is one of 好 乐 哀 怒 惧 恶 惊\n");
+          return 2;
+        }
+    }
+  dir = g_dir_open (stickers, 0, &error);
+  if (dir == NULL)
+    return eigml_tool_fail ("select", error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (is_image (name))
+      g_ptr_array_add (paths, g_build_filename (stickers, name, NULL));
+  if (paths->len == 0)
+    {
+      fprintf (stderr, "eigml select: %s has no sticker images\n", stickers);
+      return 1;
+    }
+  g_ptr_array_sort (paths, compare_strings);
+  g_ptr_array_add (paths, NULL);
+
+  if (!make_context (backend_name, &ctx, &error))
+    return eigml_tool_fail ("select", error);
+  model = eigml_model_new_from_checkpoint (ctx, checkpoint, &error);
+  if (model == NULL)
+    return eigml_tool_fail ("select", error);
+  vocab = g_build_filename (checkpoint, "vocab.txt", NULL);
+  tokenizer = eigml_tokenizer_new_from_file (vocab, &error);
+  if (tokenizer == NULL)
+    return eigml_tool_fail ("select", error);
+  if (has_emotion && eigml_model_get_config (model)->n_emotions != 7)
+    {
+      fprintf (stderr, "eigml select: the model has %u emotion categories, --emotion knows 7\n",
+               eigml_model_get_config (model)->n_emotions);
+      return 1;
+    }
+  ranker = eigml_ranker_new (model, tokenizer);
+  scores = eigml_ranker_score (ranker, (const char *const *) turns, has_emotion ? dist : NULL,
+                               has_emotion ? 7 : 0, (const char *const *) paths->pdata, &n_scores,
+                               &error);
+  if (scores == NULL)
+    return eigml_tool_fail ("select", error);
+
+  order = g_new (guint, n_scores);
+  for (guint i = 0; i < n_scores; i++)
+    order[i] = i;
+  /* best first; equal scores keep the files' name order */
+  for (guint i = 1; i < n_scores; i++)
+    for (guint j = i; j > 0 && scores[order[j]] > scores[order[j - 1]]; j--)
+      {
+        guint t = order[j];
+        order[j] = order[j - 1];
+        order[j - 1] = t;
+      }
+  if (top <= 0 || (gsize) top > n_scores)
+    top = (gint) n_scores;
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "results");
+      json_builder_begin_array (b);
+      for (gint i = 0; i < top; i++)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "sticker");
+          json_builder_add_string_value (b, g_ptr_array_index (paths, order[i]));
+          json_builder_set_member_name (b, "score");
+          json_builder_add_double_value (b, scores[order[i]]);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      text = json_to_string (root, FALSE);
+      printf ("%s\n", text);
+      return 0;
+    }
+  printf ("rank  score   sticker\n");
+  for (gint i = 0; i < top; i++)
+    printf ("%4d  %.4f  %s\n", i + 1, scores[order[i]],
+            (const char *) g_ptr_array_index (paths, order[i]));
+  return 0;
+}
