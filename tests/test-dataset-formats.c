@@ -277,6 +277,9 @@ test_jsonl (void)
   g_assert_cmpfloat (emotion[6], ==, 1.0f);
   g_assert_cmpfloat (emotion[0], ==, 0.0f);
   g_assert_null (eigml_example_get_intents (e1, "xEffect"));
+  g_assert_false (eigml_example_has_intents (e1));
+  g_assert_true (eigml_example_has_intents (e0));
+  g_assert_true (eigml_example_has_emotion (e1));
   /* drawn from the stickers the file names: 3 candidates, owl once */
   g_assert_cmpuint (eigml_example_get_n_candidates (e1), ==, 3);
   set1 = candidate_set (e1);
@@ -363,6 +366,7 @@ test_sidecars (void)
   g_assert_null (eigml_example_get_intents (e0, "xIntent"));
   e1 = get_example (dataset, 1);
   g_assert_null (eigml_example_get_emotion (e1, NULL));
+  g_assert_false (eigml_example_has_emotion (e1));
   g_assert_cmpstrv (eigml_example_get_intents (e1, "xIntent"), ((const char *[]) { "to greet", NULL }));
   g_assert_cmpstrv (eigml_example_get_intents (e1, "xNeed"), ((const char *[]) { NULL }));
   g_assert_cmpstrv (eigml_example_get_intents (e1, "xEffect"), ((const char *[]) { "smiles", NULL }));
