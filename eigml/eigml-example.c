@@ -30,10 +30,6 @@
 
 G_DEFINE_BOXED_TYPE (EigmlExample, eigml_example, eigml_example_ref, eigml_example_unref)
 
-const char *const eigml_intent_relations[EIGML_INTENT_N_RELATIONS] = {
-  "xIntent", "xNeed", "xWant", "xEffect",
-};
-
 EigmlExample *
 eigml_example_new (char *id,
                    const char *source_file,
