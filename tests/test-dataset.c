@@ -42,7 +42,7 @@ test_stickerchat (void)
                                  "100", "\"s3\"");
   g_autofree char *l2 = sc_line ("[]", "200", "\"s1\"");
   g_autofree char *l3 = sc_line ("[{\"text\": null}]", "300", "\"s2\"");
-  g_autofree char *file = g_strdup_printf ("%s\n\n%s\r\n%s", l1, l2, l3);
+  g_autofree char *file = g_strdup_printf ("\xef\xbb\xbf%s\n\n%s\r\n%s", l1, l2, l3);
   g_autoptr (EigmlDataset) dataset = NULL;
   g_autoptr (EigmlExample) e1 = NULL;
   g_autoptr (EigmlExample) e2 = NULL;
@@ -171,6 +171,10 @@ test_stickerchat_bad_lines (void)
     { "{\"context\": [], \"current\": {\"sticker_set_id\": 1, \"sticker_id\": \"s0\"}} {}",
       "text after the end of the value" },
     { "[1, 2]", "expected an object, got an array" },
+    { "{'context': [], 'current': {'sticker_set_id': 1, 'sticker_id': 's0'}}",
+      "single-quoted strings are not JSON" },
+    { "{\"context\": [], /* c */ \"current\": {\"sticker_set_id\": 1, \"sticker_id\": 0}}",
+      "comments are not JSON" },
     { "{\"context\": [], \"current\": {\"sticker_set_id\": 1, \"sticker_id\": \"s0\"}, "
       "\"x\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
       "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
