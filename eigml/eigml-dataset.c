@@ -392,7 +392,7 @@ eigml_dataset_initable_iface_init (GInitableIface *iface)
  * seed 42, no sidecars, bad records are errors). See #EigmlDataset for the
  * file names and for how to change the settings.
  *
- * Returns: (transfer full): the dataset, or %NULL when a file is missing
+ * Returns: (transfer full) (nullable): the dataset, or %NULL when a file is missing
  *   or a record is bad
  *
  * Since: 1.0
@@ -423,7 +423,7 @@ eigml_dataset_new (const char *path,
  * starts the example ids, comes from the file name (see
  * [property@Eigml.Dataset:split]).
  *
- * Returns: (transfer full): the dataset, or %NULL on error
+ * Returns: (transfer full) (nullable): the dataset, or %NULL on error
  *
  * Since: 1.0
  */
@@ -464,7 +464,7 @@ eigml_dataset_get_n_examples (EigmlDataset *self)
  * The same index always gives the same example, whichever thread asks and
  * in whichever order; several threads may call this at once.
  *
- * Returns: (transfer full): the example, or %NULL when @index is out of
+ * Returns: (transfer full) (nullable): the example, or %NULL when @index is out of
  *   range or the file changed since the dataset was loaded
  *
  * Since: 1.0
