@@ -347,128 +347,6 @@ eigml_dataset_init (EigmlDataset *self)
   self->intents.file.fd = -1;
 }
 
-/* The split a file name gives: release_<split>.json, c_<split>_task2.json,
- * c_<split>.json, <split>.jsonl, else the name without its extension. */
-static char *
-split_from_file_name (EigmlDatasetFormat format,
-                      const char *name)
-{
-  const char *dot = strrchr (name, '.');
-  gsize stem = dot && dot != name ? (gsize) (dot - name) : strlen (name);
-
-  if (format == EIGML_DATASET_FORMAT_STICKERCHAT && g_str_has_prefix (name, "release_") &&
-      g_str_has_suffix (name, ".json") && strlen (name) > strlen ("release_.json"))
-    return g_strndup (name + 8, strlen (name) - strlen ("release_.json"));
-  if (format == EIGML_DATASET_FORMAT_MOD && g_str_has_prefix (name, "c_") &&
-      g_str_has_suffix (name, "_task2.json") && strlen (name) > strlen ("c__task2.json"))
-    return g_strndup (name + 2, strlen (name) - strlen ("c__task2.json"));
-  if (format == EIGML_DATASET_FORMAT_MOD && g_str_has_prefix (name, "c_") &&
-      g_str_has_suffix (name, ".json") && strlen (name) > strlen ("c_.json"))
-    return g_strndup (name + 2, strlen (name) - strlen ("c_.json"));
-  return g_strndup (name, stem);
-}
-
-/* The split's file in the folder, as the tools name it. */
-static char *
-file_for_split (EigmlDatasetFormat format,
-                const char *folder,
-                const char *split,
-                GError **error)
-{
-  g_autofree char *name = NULL;
-  g_autofree char *path = NULL;
-
-  switch (format)
-    {
-    case EIGML_DATASET_FORMAT_STICKERCHAT:
-      name = g_strdup_printf ("release_%s.json", split);
-      break;
-    case EIGML_DATASET_FORMAT_MOD:
-      name = g_strdup_printf ("c_%s_task2.json", split);
-      path = g_build_filename (folder, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_EXISTS))
-        return g_steal_pointer (&path);
-      g_clear_pointer (&name, g_free);
-      g_clear_pointer (&path, g_free);
-      name = g_strdup_printf ("c_%s.json", split);
-      break;
-    case EIGML_DATASET_FORMAT_JSONL:
-    default:
-      name = g_strdup_printf ("%s.jsonl", split);
-      break;
-    }
-  path = g_build_filename (folder, name, NULL);
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
-    return g_steal_pointer (&path);
-  if (format == EIGML_DATASET_FORMAT_MOD)
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                 "%s: no c_%s_task2.json or c_%s.json for the %s split", folder, split, split,
-                 split);
-  else
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no %s for the %s split", folder,
-                 name, split);
-  return NULL;
-}
-
-static gboolean
-resolve_paths (EigmlDataset *self,
-               GError **error)
-{
-  EigmlDatasetCore *core = &self->core;
-
-  if ((self->folder_arg == NULL) == (self->file_arg == NULL))
-    {
-      g_set_error_literal (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
-                           "a dataset needs either a folder (and a split) or a file");
-      return FALSE;
-    }
-  if (self->split_arg != NULL && (*self->split_arg == '\0' || strchr (self->split_arg, '/')))
-    {
-      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
-                   "split '%s': expected a name without '/', such as train, val or test",
-                   self->split_arg);
-      return FALSE;
-    }
-  if (self->folder_arg != NULL)
-    {
-      if (self->split_arg == NULL)
-        {
-          g_set_error_literal (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
-                               "a dataset folder needs a split, such as train, val or test");
-          return FALSE;
-        }
-      core->folder = g_canonicalize_filename (self->folder_arg, NULL);
-      if (!g_file_test (core->folder, G_FILE_TEST_IS_DIR))
-        {
-          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
-                       "%s: expected a dataset folder, got %s", self->folder_arg,
-                       g_file_test (core->folder, G_FILE_TEST_EXISTS) ? "a file" : "nothing");
-          return FALSE;
-        }
-      core->file = file_for_split (core->format, core->folder, self->split_arg, error);
-      if (core->file == NULL)
-        return FALSE;
-      core->split = g_strdup (self->split_arg);
-    }
-  else
-    {
-      core->file = g_canonicalize_filename (self->file_arg, NULL);
-      core->folder = g_path_get_dirname (core->file);
-    }
-  core->file_name = g_path_get_basename (core->file);
-  if (core->split == NULL)
-    core->split = self->split_arg ? g_strdup (self->split_arg)
-                                  : split_from_file_name (core->format, core->file_name);
-  if (!g_file_test (core->file, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: expected a %s file, got %s",
-                   core->file, eigml_dataset_format_to_string (core->format),
-                   g_file_test (core->file, G_FILE_TEST_EXISTS) ? "something else" : "nothing");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static gboolean
 eigml_dataset_initable_init (GInitable *initable,
                              GCancellable *cancellable,
@@ -481,7 +359,8 @@ eigml_dataset_initable_init (GInitable *initable,
     return TRUE;
   dataset_unload (self);
   core->reader = reader_for (core->format);
-  if (!resolve_paths (self, error) ||
+  if (!eigml_dataset_core_resolve (core, self->folder_arg, self->file_arg, self->split_arg,
+                                   error) ||
       !core->reader->load (core, cancellable, error) ||
       (self->emotion_file != NULL &&
        !eigml_sidecar_load (&self->emotion, core, self->emotion_file, FALSE, cancellable,
@@ -513,7 +392,7 @@ eigml_dataset_initable_iface_init (GInitableIface *iface)
  * seed 42, no sidecars, bad records are errors). See #EigmlDataset for the
  * file names and for how to change the settings.
  *
- * Returns: (transfer full): the dataset, or %NULL when a file is missing
+ * Returns: (transfer full) (nullable): the dataset, or %NULL when a file is missing
  *   or a record is bad
  *
  * Since: 1.0
@@ -544,7 +423,7 @@ eigml_dataset_new (const char *path,
  * starts the example ids, comes from the file name (see
  * [property@Eigml.Dataset:split]).
  *
- * Returns: (transfer full): the dataset, or %NULL on error
+ * Returns: (transfer full) (nullable): the dataset, or %NULL on error
  *
  * Since: 1.0
  */
@@ -585,7 +464,7 @@ eigml_dataset_get_n_examples (EigmlDataset *self)
  * The same index always gives the same example, whichever thread asks and
  * in whichever order; several threads may call this at once.
  *
- * Returns: (transfer full): the example, or %NULL when @index is out of
+ * Returns: (transfer full) (nullable): the example, or %NULL when @index is out of
  *   range or the file changed since the dataset was loaded
  *
  * Since: 1.0

@@ -70,8 +70,12 @@ EIGML_AVAILABLE_IN_ALL
 guint eigml_example_get_positive (EigmlExample *self);
 
 EIGML_AVAILABLE_IN_ALL
+gboolean eigml_example_has_emotion (EigmlExample *self);
+EIGML_AVAILABLE_IN_ALL
 const float *eigml_example_get_emotion (EigmlExample *self,
                                         gsize *n_values);
+EIGML_AVAILABLE_IN_ALL
+gboolean eigml_example_has_intents (EigmlExample *self);
 EIGML_AVAILABLE_IN_ALL
 const char * const *eigml_example_get_intents (EigmlExample *self,
                                                const char *relation);

@@ -30,10 +30,6 @@
 
 G_DEFINE_BOXED_TYPE (EigmlExample, eigml_example, eigml_example_ref, eigml_example_unref)
 
-const char *const eigml_intent_relations[EIGML_INTENT_N_RELATIONS] = {
-  "xIntent", "xNeed", "xWant", "xEffect",
-};
-
 EigmlExample *
 eigml_example_new (char *id,
                    const char *source_file,
@@ -426,6 +422,23 @@ eigml_example_get_positive (EigmlExample *self)
 }
 
 /**
+ * eigml_example_has_emotion:
+ * @self: an example
+ *
+ * Returns: whether the dataset file or an emotion sidecar gives the
+ *   example an emotion (see [method@Eigml.Example.get_emotion])
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_example_has_emotion (EigmlExample *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->has_emotion;
+}
+
+/**
  * eigml_example_get_emotion:
  * @self: an example
  * @n_values: (out) (optional): return location for the number of values,
@@ -453,6 +466,24 @@ eigml_example_get_emotion (EigmlExample *self,
   if (n_values != NULL)
     *n_values = EIGML_EMOTION_N_CATEGORIES;
   return self->emotion;
+}
+
+/**
+ * eigml_example_has_intents:
+ * @self: an example
+ *
+ * Returns: whether the dataset file or an intent sidecar gives the example
+ *   COMET intentions (see [method@Eigml.Example.get_intents]); bindings
+ *   may show a missing list and an empty one alike
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_example_has_intents (EigmlExample *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->intents[0] != NULL;
 }
 
 /**

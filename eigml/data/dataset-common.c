@@ -13,6 +13,10 @@ const char *const eigml_emotion_names[EIGML_EMOTION_N_CATEGORIES] = {
   "好", "乐", "哀", "怒", "惧", "恶", "惊",
 };
 
+const char *const eigml_intent_relations[EIGML_INTENT_N_RELATIONS] = {
+  "xIntent", "xNeed", "xWant", "xEffect",
+};
+
 #define GOLDEN_GAMMA G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
 
 /* splitmix64's output function, a bijection of 64-bit words */

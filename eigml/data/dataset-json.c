@@ -6,10 +6,11 @@
  * json-glib 1.6 is lenient where the datasets need it strict: an integer
  * beyond 64 bits wraps around silently (StickerChat's ids can be that
  * large), "\u0000" cuts a string short, text after the first value may be
- * ignored and nesting is only limited by the stack. So every JSON text is
- * first walked here: it must be UTF-8, nest at most
- * EIGML_DATASET_MAX_DEPTH levels, hold one value and no comments, and no
- * string may hold U+0000. An integer literal outside the 64-bit range is
+ * ignored, single-quoted strings and comments pass, and nesting is only
+ * limited by the stack. So every JSON text is first walked here: it must be
+ * UTF-8 (a leading byte-order mark is dropped), nest at most
+ * EIGML_DATASET_MAX_DEPTH levels, hold one value, no comments and no
+ * single-quoted strings, and no string may hold U+0000. An integer literal outside the 64-bit range is
  * put in quotes before parsing, so it reaches the readers as the string of
  * its digits; an id can then be read exactly, and any other field reports
  * it as a string.
@@ -224,6 +225,8 @@ walk_text (Walk *w,
         }
       else if (c == '/')
         return walk_fail (w, i, error, "comments are not JSON");
+      else if (c == '\'')
+        return walk_fail (w, i, error, "single-quoted strings are not JSON");
       else if (c == '-' || g_ascii_isdigit (c))
         {
           gsize start = i, digits;
@@ -312,6 +315,14 @@ eigml_json_parse (JsonParser *parser,
   EigmlJsonLoc at = *loc;
   JsonNode *root;
 
+  /* a byte-order mark is not part of the text */
+  if (length >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)
+    {
+      text += 3;
+      length -= 3;
+      w.text = text;
+      w.length = length;
+    }
   if (!g_utf8_validate_len (text, length, &bad))
     {
       for (gsize i = 0; i < (gsize) (bad - text); i++)

@@ -246,6 +246,11 @@ struct _EigmlDatasetCore
   gpointer data;        /* the reader's */
 };
 
+gboolean eigml_dataset_core_resolve (EigmlDatasetCore *core,
+                                     const char *folder,
+                                     const char *file,
+                                     const char *split,
+                                     GError **error);
 gboolean eigml_dataset_core_reject (EigmlDatasetCore *core,
                                     GError *reason,
                                     GError **error);

@@ -135,6 +135,47 @@ def encoders_tokenizer_weights():
     assert processor.props.size == 32
 
 
+def dataset_jsonl():
+    """a JSONL dataset through the introspected API: construct properties,
+    Gio.Initable, boxed examples, nullable arrays"""
+    import json
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="eigml-smoke-")
+    for name in ("cat.png", "dog.png", "owl.png"):
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(b"x")
+    with open(os.path.join(folder, "dev.jsonl"), "w") as f:
+        f.write(json.dumps({"id": "a", "dialogue": [{"speaker": "A", "text": "在吗"}],
+                            "sticker": "cat.png", "emotion": "乐",
+                            "intent": {"xWant": ["to chat"]}}) + "\n")
+        f.write(json.dumps({"dialogue": [], "sticker": "owl.png",
+                            "candidates": ["dog.png", "owl.png"]}) + "\n")
+    ds = Eigml.Dataset(folder=folder, format=Eigml.DatasetFormat.JSONL, split="dev",
+                       n_candidates=3, seed=7)
+    assert ds.init(None)
+    assert ds.get_n_examples() == 2 and ds.get_n_stickers() == 3
+    ex = ds.get_example(0)
+    assert ex.get_id() == "a"
+    assert ex.get_turn_texts() == ["在吗"] and ex.get_turn_speakers() == ["A"]
+    assert ex.get_n_candidates() == 3
+    assert ex.get_candidate_id(ex.get_positive()) == "cat.png"
+    assert ex.get_candidate_path(ex.get_positive()) == os.path.join(folder, "cat.png")
+    assert list(ex.get_emotion()) == [0, 1, 0, 0, 0, 0, 0], ex.get_emotion()
+    assert ex.get_intents("xWant") == ["to chat"] and ex.get_intents("xNeed") == []
+    second = Eigml.Dataset.new(folder, Eigml.DatasetFormat.JSONL, "dev").get_example(1)
+    assert second.get_id() == "dev.jsonl:2" and second.get_turn_texts() == []
+    assert not second.has_emotion() and not second.has_intents()
+    assert ex.has_emotion() and ex.has_intents()
+    try:
+        ds.get_example(2)
+    except GLib.Error as e:
+        assert e.code == Eigml.Error.OUT_OF_RANGE, e.message
+    else:
+        raise AssertionError("example 2 of 2 was given")
+    ok, fmt = Eigml.dataset_format_from_string("mod")
+    assert ok and fmt == Eigml.DatasetFormat.MOD
+
+
 def version():
     assert Eigml.MAJOR_VERSION == 0
     assert isinstance(Eigml.VERSION_S, str)
@@ -148,6 +189,7 @@ for name, fn in [
     ("tensor f16 storage", tensor_f16),
     ("tensor errors", tensor_errors),
     ("tokenizer, text encoder and weights", encoders_tokenizer_weights),
+    ("dataset (JSONL) and examples", dataset_jsonl),
     ("version constants", version),
 ]:
     check(name, fn)
