@@ -544,24 +544,27 @@ eigml_heads_init (EigmlHeads *h,
   if (!linear (&h->text_proj, store, "text_proj", H, D, error) ||
       !linear (&h->vision_proj, store, "vision_proj", H, D, error))
     return FALSE;
-  if (emotion)
+  if (eigml_model_needs_e_t (c))
     {
       gint64 shape[2] = { E + 1, H };
 
       h->emo_embed = eigml_param_store_add (store, "emo_embed.weight", 2, shape,
                                             EIGML_INIT_NORMAL, 0.02f, TRUE, error);
-      if (h->emo_embed == NULL || !linear (&h->emo_head_v, store, "emo_head_v", H, H, error))
-        return FALSE;
-      if ((eiks || intra) && !linear (&h->emo_head_t, store, "emo_head_t", H, E, error))
+      if (h->emo_embed == NULL)
         return FALSE;
     }
-  if (intention && !linear (&h->int_head, store, "int_head", H, H, error))
+  if (eigml_model_needs_e_v (c) && !linear (&h->emo_head_v, store, "emo_head_v", H, H, error))
+    return FALSE;
+  if (emotion && (eiks || intra) && !linear (&h->emo_head_t, store, "emo_head_t", H, E, error))
+    return FALSE;
+  if (eigml_model_needs_i_v (c) && !linear (&h->int_head, store, "int_head", H, H, error))
     return FALSE;
   if (intra)
     for (guint i = 0; i < 4; i++)
       if (!linear (&h->intra[i], store, intra_names[i], H, D, error))
         return FALSE;
-  if (eiks && (!linear (&h->delta1, store, "eiks.delta1", H, H, error) ||
+  if (eigml_model_needs_eiks_refine (c) &&
+      (!linear (&h->delta1, store, "eiks.delta1", H, H, error) ||
                !linear (&h->delta2, store, "eiks.delta2", H, H, error) ||
                !linear (&h->gate, store, "eiks.gate", 2 * H, H, error)))
     return FALSE;
@@ -1114,7 +1117,6 @@ eigml_model_build (EigmlModel *self,
   gint64 grid = c->vision->image_size / c->vision->patch_size;
   gint64 patch_dim = (gint64) c->vision->channels * c->vision->patch_size * c->vision->patch_size;
   gboolean train = (flags & EIGML_MODEL_GRAPH_TRAIN) != 0;
-  gboolean emotion = eigml_model_has (c, EIGML_COMPONENT_EMOTION);
   gboolean intention = eigml_model_has (c, EIGML_COMPONENT_INTENTION);
   EigmlModelPass pass = { 0 };
   EigmlModelPass *p = &pass;
@@ -1151,7 +1153,7 @@ eigml_model_build (EigmlModel *self,
       out->know_types = input (g, "know_types", EIGML_DTYPE_I32, 2, B * R, Tk, 0, 0);
       out->know_mask = input (g, "know_mask", EIGML_DTYPE_F32, 4, B * R, 1, 1, Tk);
     }
-  if (emotion)
+  if (eigml_model_needs_e_t (c))
     out->emo_label = input (g, "emo_label", EIGML_DTYPE_I32, 1, B, 0, 0, 0);
   if (eigml_model_eiks_active (c))
     {
@@ -1181,14 +1183,14 @@ eigml_model_build (EigmlModel *self,
                                                out->know_types, train, NULL);
 
       p->i_t = eigml_op_reshape (g, eigml_mo_cls (g, k), 3, s_brh);
-      p->i_v = eigml_linear_forward (g, &self->heads.int_head, p->v);
+      if (eigml_model_needs_i_v (c))
+        p->i_v = eigml_linear_forward (g, &self->heads.int_head, p->v);
     }
-  if (emotion)
-    {
-      p->e_t = eigml_op_embedding (g, eigml_graph_param (g, self->heads.emo_embed),
-                                   out->emo_label);
-      p->e_v = eigml_linear_forward (g, &self->heads.emo_head_v, p->v);
-    }
+  if (eigml_model_needs_e_t (c))
+    p->e_t = eigml_op_embedding (g, eigml_graph_param (g, self->heads.emo_embed),
+                                 out->emo_label);
+  if (eigml_model_needs_e_v (c))
+    p->e_v = eigml_linear_forward (g, &self->heads.emo_head_v, p->v);
 
   if (intention)
     eigml_eiks_build (p);

@@ -51,6 +51,15 @@ eigml_eiks_build (EigmlModelPass *p)
   /* m_r = 1 − has_emo · x_r: no gradient (inputs and a NO_GRAD node) */
   p->keep = eigml_op_scale (g, eigml_op_mul (g, excluded, o->has_emo), -1.0f, 1.0f);
 
+  if (h->delta1.weight == NULL)
+    {
+      /* nothing downstream reads I'_t: only L'_emo and the exclusion remain */
+      keep3 = eigml_op_reshape (g, p->keep, 3, s_br1);
+      p->i_bar = eigml_op_div (g, eigml_op_sum (g, eigml_op_mul (g, p->i_t, keep3), 1, FALSE),
+                               eigml_op_sum (g, p->keep, 1, TRUE));
+      return;
+    }
+
   /* the guidance matrix G_r = (q_r Σe − e) W' = ∂ℓ_r/∂I_t^r */
   w_prime = eigml_graph_param (g, h->emo_head_t.weight);                 /* [E, H] */
   diff = eigml_op_sub (g, eigml_op_mul (g, q, eigml_op_reshape (g, eigml_op_sum (g, o->emo_dist,

@@ -33,6 +33,12 @@ gboolean eigml_model_has (const EigmlModelConfig *c, EigmlComponents what);
 gboolean eigml_model_eiks_active (const EigmlModelConfig *c);
 gboolean eigml_model_iega_active (const EigmlModelConfig *c);
 gboolean eigml_model_samm_active (const EigmlModelConfig *c);
+/* Parts that some loss or the score reaches (a part nothing reaches has
+ * no parameters: a checkpoint holds exactly what a config trains). */
+gboolean eigml_model_needs_e_v (const EigmlModelConfig *c);
+gboolean eigml_model_needs_i_v (const EigmlModelConfig *c);
+gboolean eigml_model_needs_e_t (const EigmlModelConfig *c);
+gboolean eigml_model_needs_eiks_refine (const EigmlModelConfig *c);
 
 EigmlNode *eigml_mo_cls (EigmlGraph *g, EigmlNode *x);
 EigmlNode *eigml_mo_reshape2 (EigmlGraph *g, EigmlNode *x, gint64 rows, gint64 cols);

@@ -13,6 +13,44 @@ eigml_model_has (const EigmlModelConfig *c,
   return (c->components & what) == what;
 }
 
+static gboolean
+reached (const EigmlModelConfig *c,
+         gboolean by_iega)
+{
+  return eigml_model_has (c, EIGML_COMPONENT_INTER) || eigml_model_samm_active (c) ||
+         (by_iega && eigml_model_iega_active (c));
+}
+
+/* E_v: L_emo, the intra emotion terms, s_emo */
+gboolean
+eigml_model_needs_e_v (const EigmlModelConfig *c)
+{
+  return eigml_model_has (c, EIGML_COMPONENT_EMOTION) &&
+         (reached (c, FALSE) || eigml_model_has (c, EIGML_COMPONENT_INTRA));
+}
+
+/* I_v = f_int(v): L_int, the intra intention terms, s_int */
+gboolean
+eigml_model_needs_i_v (const EigmlModelConfig *c)
+{
+  return eigml_model_has (c, EIGML_COMPONENT_INTENTION) &&
+         (reached (c, FALSE) || eigml_model_has (c, EIGML_COMPONENT_INTRA));
+}
+
+/* E_t: L_emo, IEGA's emotion token, s_emo */
+gboolean
+eigml_model_needs_e_t (const EigmlModelConfig *c)
+{
+  return eigml_model_has (c, EIGML_COMPONENT_EMOTION) && reached (c, TRUE);
+}
+
+/* EIKS' δ and gate: I'_t reaches L_int, IEGA or s_int */
+gboolean
+eigml_model_needs_eiks_refine (const EigmlModelConfig *c)
+{
+  return eigml_model_eiks_active (c) && reached (c, TRUE);
+}
+
 /* [B, T, H] -> [B, H], the [CLS] row */
 EigmlNode *
 eigml_mo_cls (EigmlGraph *g,
