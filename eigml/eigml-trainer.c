@@ -821,7 +821,7 @@ report (EigmlTrainer *self,
         n++;
       }
   if (progress != NULL)
-    eigml_progress_update (progress, epoch, step_in_epoch, steps_per_epoch, names, values, n);
+    eigml_progress_update (progress, epoch + 1, step_in_epoch, steps_per_epoch, names, values, n);
   emit (self, epoch, self->state.step, sums[EIGML_LOSS_TOTAL] / self->o.grad_accum, NULL);
 }
 
@@ -855,6 +855,7 @@ eigml_trainer_train (EigmlTrainer *self,
   guint64 micro_per_epoch, steps_per_epoch, warmup;
   gboolean ok = FALSE, done = FALSE;
   double sums[EIGML_LOSS_N_TERMS] = { 0 };
+  g_autofree char *resumed_from = NULL;
 
   g_return_val_if_fail (EIGML_IS_TRAINER (self), FALSE);
 
@@ -874,12 +875,7 @@ eigml_trainer_train (EigmlTrainer *self,
               g_prefix_error (error, "resuming from %s: ", latest);
               return FALSE;
             }
-          if (self->log != NULL)
-            {
-              fprintf (self->log, "resuming from %s at step %" G_GUINT64_FORMAT "\n", latest,
-                       self->state.step);
-              fflush (self->log);
-            }
+          resumed_from = g_strdup (latest);
         }
       else if (local != NULL)
         {
@@ -911,6 +907,9 @@ eigml_trainer_train (EigmlTrainer *self,
       eigml_progress_set_terminal (progress, self->log_terminal);
       eigml_progress_set_log_every (progress, self->o.log_every);
       self->progress = progress;
+      if (resumed_from != NULL)
+        eigml_progress_message (progress, "resuming from %s at step %" G_GUINT64_FORMAT,
+                                resumed_from, self->state.step);
     }
 
   for (guint epoch = self->state.epoch; epoch < self->o.epochs && !done; epoch++)

@@ -358,7 +358,7 @@ test_refusals (void)
     const char *set;
     const char *message;
   } cases[] = {
-    { "train.lr=\"fast\"", "train.lr: expected gdouble" },
+    { "train.lr=\"fast\"", "train.lr: expected a number" },
     { "train.epochs=-1", "train.epochs" },
     { "train.learning_rate=0.1", "train.learning_rate is not a trainer option" },
     { "extra=1", "unknown member \"extra\"" },

@@ -5,7 +5,9 @@
  * matmul at each size: raw OpenBLAS cblas_sgemm, the CPU backend and the
  * Vulkan backend (through a graph, as models run); one BERT-base encoder
  * layer forward + backward on the CPU backend and in PyTorch
- * (tools/bench/torch_bert_layer.py under /usr/bin/python3). Every time is
+ * (tools/bench/torch_bert_layer.py under /usr/bin/python3); the encoders'
+ * forward passes; one training step of the whole EIGML model and the
+ * ranking of 10 candidates (tools/bench/torch_eigml.py). Every time is
  * the best of several runs after a warm-up; ratio = peer time / Eigml time,
  * so above 1 means Eigml is faster.
  */
@@ -15,6 +17,7 @@
 #include "eigml-context-private.h"
 #include "engine/graph.h"
 #include "nn/nn.h"
+#include "model/model-private.h"
 #include "eigml-tensor-private.h"
 #include <eigml/eigml.h>
 
@@ -516,6 +519,128 @@ bench_encoders (const BenchOptions *o,
   return TRUE;
 }
 
+/* ---- the whole EIGML model ----------------------------------------------- */
+
+typedef struct
+{
+  EigmlGraph *graph;
+  EigmlAdamWConfig adamw;
+  guint64 step;
+  gboolean train;
+} ModelStep;
+
+static gboolean
+model_step (gpointer data,
+            GError **error)
+{
+  ModelStep *s = data;
+
+  if (s->train && (!eigml_graph_set_rng (s->graph, 42, s->step, error) ||
+                   !eigml_graph_set_adamw_step (s->graph, &s->adamw, s->adamw.lr, s->step + 1,
+                                                error)))
+    return FALSE;
+  s->step++;
+  return eigml_graph_compute (s->graph, error);
+}
+
+/* A batch of B dialogues of full length with C random candidate images. */
+static void
+model_batch (const EigmlModelConfig *c,
+             gint64 B,
+             gint64 C,
+             EigmlModelBatch *b)
+{
+  gint64 T = c->max_len, Tk = c->knowledge_len, R = EIGML_N_RELATIONS, N = B * C;
+  gint64 grid = c->vision->image_size / c->vision->patch_size;
+  gint64 pd = 3 * (gint64) c->vision->patch_size * c->vision->patch_size;
+  gint64 shape[3] = { N, grid * grid, pd };
+
+  memset (b, 0, sizeof *b);
+  b->batch = B;
+  b->n_candidates = C;
+  b->max_len = T;
+  b->knowledge_len = Tk;
+  b->text_ids = g_new (gint32, B * T);
+  b->text_types = g_new0 (gint32, B * T);
+  b->text_mask = g_new0 (float, B * T);
+  b->know_ids = g_new (gint32, B * R * Tk);
+  b->know_types = g_new0 (gint32, B * R * Tk);
+  b->know_mask = g_new0 (float, B * R * Tk);
+  b->labels = g_new0 (float, N);
+  b->positive = g_new (gint32, B);
+  b->emo_dist = g_new0 (float, B * c->n_emotions);
+  for (gint64 i = 0; i < B * T; i++)
+    b->text_ids[i] = (gint32) ((i * 7919) % c->text->vocab_size);
+  for (gint64 i = 0; i < B * R * Tk; i++)
+    b->know_ids[i] = (gint32) ((i * 104729) % c->text->vocab_size);
+  for (gint64 i = 0; i < B; i++)
+    {
+      b->positive[i] = (gint32) ((i * 3) % C);
+      b->labels[i * C + b->positive[i]] = 1.0f;
+      b->emo_dist[i * c->n_emotions + i % c->n_emotions] = 1.0f;
+    }
+  b->patches = eigml_tensor_new (EIGML_DTYPE_F32, shape, 3, NULL);
+  fill_random (eigml_tensor_peek_data_mutable (b->patches), N * grid * grid * pd, 11);
+}
+
+/* One training step of the paper's model (BERT-base + ViT-B/16, 16
+ * dialogues x 10 candidates at 128 x 128, text 128 tokens, knowledge 4 x
+ * 32): forward, backward, AdamW; and ranking 10 candidates for one
+ * dialogue. */
+static gboolean
+bench_eigml (const BenchOptions *o,
+             EigmlContext *ctx,
+             gboolean with_torch,
+             GError **error)
+{
+  g_autoptr (EigmlModelConfig) c = eigml_model_config_new ();
+  g_autoptr (EigmlModel) model = eigml_model_new (ctx, c, 42, error);
+
+  if (model == NULL)
+    return FALSE;
+  for (guint mode = 0; mode < 2; mode++)
+    {
+      gboolean train = mode == 0;
+      gint64 B = train ? 16 : 1;
+      g_autoptr (EigmlGraph) g = eigml_graph_new (ctx);
+      g_autoptr (TorchPeer) torch = NULL;
+      EigmlModelGraph mg;
+      EigmlModelBatch batch;
+      ModelStep step = { g, { 0 }, 0, train };
+      double ms, peer_ms;
+
+      if (!eigml_model_build (model, g, B, 10, train ? EIGML_MODEL_GRAPH_TRAIN : 0, &mg, error) ||
+          (train && (!eigml_graph_backward (g, mg.loss[EIGML_LOSS_TOTAL], error) ||
+                     !eigml_graph_add_adamw (g, eigml_model_get_store (model), error))) ||
+          !eigml_graph_prepare (g, error))
+        return FALSE;
+      eigml_adamw_config_init_default (&step.adamw);
+      step.adamw.lr = 5e-5f;
+      step.adamw.max_grad_norm = 1.0f;
+      model_batch (c, B, 10, &batch);
+      if (!eigml_model_graph_set_batch (g, &mg, &batch, c->n_emotions, error))
+        {
+          eigml_model_batch_clear (&batch);
+          return FALSE;
+        }
+      eigml_model_batch_clear (&batch);
+      if (with_torch)
+        {
+          g_autoptr (GError) peer_error = NULL;
+          const char *args[] = { "--mode", train ? "train" : "rank", NULL };
+          torch = torch_peer_start ("torch_eigml.py", args, omp_get_max_threads (), &peer_error);
+          if (torch == NULL)
+            fprintf (stderr, "eigml bench: no PyTorch measurement: %s\n", peer_error->message);
+        }
+      if (!model_step (&step, error) ||
+          !alternate (o, model_step, &step, torch, &ms, &peer_ms, error))
+        return FALSE;
+      report (o, train ? "eigml-train-step-16x10-cpu" : "eigml-rank-1x10-cpu", ms,
+              torch ? torch->name : NULL, peer_ms, 0.0);
+    }
+  return TRUE;
+}
+
 int
 eigml_tool_bench (int argc,
                   char **argv)
@@ -527,7 +652,7 @@ eigml_tool_bench (int argc,
   BenchOptions o = { FALSE, 1.0, 3 };
   g_autofree char *sizes_s = g_strdup ("512,1024,2048");
   gboolean no_vulkan = FALSE, no_torch = FALSE, no_matmul = FALSE, no_bert = FALSE;
-  gboolean no_encoders = FALSE;
+  gboolean no_encoders = FALSE, no_eigml = FALSE;
   int bert_batch = 8, bert_seq = 128;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "one JSON object per line per measurement", NULL },
@@ -538,6 +663,8 @@ eigml_tool_bench (int argc,
     { "no-bert", 0, 0, G_OPTION_ARG_NONE, &no_bert, "skip the BERT layer measurement", NULL },
     { "no-encoders", 0, 0, G_OPTION_ARG_NONE, &no_encoders,
       "skip the BERT-base and ViT-B/16 forward measurements", NULL },
+    { "no-eigml", 0, 0, G_OPTION_ARG_NONE, &no_eigml,
+      "skip the EIGML training step and ranking measurements", NULL },
     { "bert-batch", 0, 0, G_OPTION_ARG_INT, &bert_batch, "BERT layer batch (default 8)", "N" },
     { "bert-seq", 0, 0, G_OPTION_ARG_INT, &bert_seq, "BERT layer sequence length (default 128)", "N" },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &o.min_repeat, "at least N timed runs (default 3)", "N" },
@@ -604,6 +731,8 @@ eigml_tool_bench (int argc,
   if (!no_bert && !bench_bert_layer (&o, cpu, bert_batch, bert_seq, !no_torch, &error))
     return eigml_tool_fail ("bench", error);
   if (!no_encoders && !bench_encoders (&o, cpu, !no_torch, &error))
+    return eigml_tool_fail ("bench", error);
+  if (!no_eigml && !bench_eigml (&o, cpu, !no_torch, &error))
     return eigml_tool_fail ("bench", error);
   return 0;
 }

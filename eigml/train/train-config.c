@@ -154,10 +154,13 @@ set_trainer_option (EigmlTrainer *trainer,
       return TRUE;
     }
 bad:
-  g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: train.%s: expected %s%s", where,
-               member, g_type_name (type),
-               G_IS_PARAM_SPEC_UINT (pspec) || G_IS_PARAM_SPEC_UINT64 (pspec)
-                 ? " (a non-negative integer in range)" : "");
+  g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: train.%s: expected %s", where,
+               member,
+               type == G_TYPE_DOUBLE ? "a number"
+               : type == G_TYPE_BOOLEAN ? "true or false"
+               : type == G_TYPE_STRING ? "a string"
+               : G_TYPE_IS_ENUM (type) ? "one of the names in docs/training.md"
+               : "a non-negative integer in range");
   return FALSE;
 }
 

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Binding test from gjs, the smallest part of train.py: a tiny model saved
+// and loaded back as a checkpoint, Eigml.Ranker.score on PNG stickers
+// (written with GdkPixbuf). Prints TAP.
+imports.gi.versions.Eigml = '1.0';
+imports.gi.versions.GdkPixbuf = '2.0';
+const { Eigml, GdkPixbuf, GLib } = imports.gi;
+
+const results = [];
+function check(name, fn) {
+    try {
+        fn();
+        results.push([true, name, '']);
+    } catch (e) {
+        results.push([false, name, String(e).replace(/\s+/g, ' ')]);
+    }
+}
+function assert(cond, msg) {
+    if (!cond)
+        throw new Error(msg || 'assertion failed');
+}
+
+const dir = GLib.dir_make_tmp('eigml-bindings-gjs-XXXXXX');
+const words = ['red', 'green', 'blue', 'cat', 'dog', 'sun', 'rain', 'happy', 'sad', 'tea', 'owl',
+    'fish'];
+const config = {
+    text_encoder: {
+        hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64,
+        vocab_size: 40, max_position_embeddings: 24,
+    },
+    vision_encoder: {
+        hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64,
+        image_size: 16, patch_size: 8,
+    },
+    max_len: 12, knowledge_len: 6, n_candidates: 4, proj_dim: 16, fusion_heads: 2,
+    fusion_ffn: 48,
+};
+const ckpt = GLib.build_filenamev([dir, 'checkpoint']);
+const vocab = GLib.build_filenamev([dir, 'vocab.txt']);
+const stickers = [];
+let ctx = null;
+let before = null;
+
+check('a random model saved as a checkpoint', () => {
+    GLib.file_set_contents(vocab,
+        ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ';', 'to', ...words].join('\n') + '\n');
+    for (let s = 0; s < 6; s++) {
+        const pixbuf = GdkPixbuf.Pixbuf.new(GdkPixbuf.Colorspace.RGB, false, 8, 16, 16);
+        pixbuf.fill(((s & 1 ? 230 : 20) << 24 | (s & 2 ? 230 : 20) << 16 |
+                     (s & 4 ? 230 : 20) << 8 | 0xff) >>> 0);
+        const path = GLib.build_filenamev([dir, `s${s}.png`]);
+        pixbuf.savev(path, 'png', [], []);
+        stickers.push(path);
+    }
+    ctx = Eigml.Context.new(Eigml.BackendKind.CPU, null);
+    const mc = Eigml.ModelConfig.new_from_data(JSON.stringify(config), -1);
+    const model = Eigml.Model.new(ctx, mc, 7);
+    assert(model.get_n_parameters() > 10000, `${model.get_n_parameters()} parameters`);
+    before = Eigml.Ranker.new(model, Eigml.Tokenizer.new_from_file(vocab))
+        .score(['red green', 'owl'], null, stickers);
+    assert(model.save(ckpt), 'save');
+});
+
+check('Model.new_from_checkpoint + Ranker.score', () => {
+    const model = Eigml.Model.new_from_checkpoint(ctx, ckpt);
+    const ranker = Eigml.Ranker.new(model, Eigml.Tokenizer.new_from_file(vocab));
+    const scores = ranker.score(['red green', 'owl'], null, stickers);
+    assert(scores.length === stickers.length, `${scores.length} scores`);
+    for (let i = 0; i < scores.length; i++) {
+        assert(scores[i] >= 0 && scores[i] <= 1, `score ${scores[i]}`);
+        assert(Math.abs(scores[i] - before[i]) < 1e-6,
+            `sticker ${i}: ${scores[i]} after loading, ${before[i]} before saving`);
+    }
+    const emo = ranker.score(['red green'], [0, 1, 0, 0, 0, 0, 0], stickers.slice(0, 2));
+    assert(emo.length === 2, `${emo.length} scores with an emotion`);
+});
+
+check('a missing checkpoint is an error', () => {
+    let threw = false;
+    try {
+        Eigml.Model.new_from_checkpoint(ctx, GLib.build_filenamev([dir, 'nothing']));
+    } catch (e) {
+        threw = true;
+        assert(String(e).includes('nothing'), String(e));
+    }
+    assert(threw, 'a missing folder loaded');
+});
+
+if (!GLib.getenv('EIGML_TEST_KEEP')) {
+    for (const f of [...stickers, vocab, `${ckpt}/config.json`, `${ckpt}/model.safetensors`])
+        GLib.unlink(f);
+    GLib.rmdir(ckpt);
+    GLib.rmdir(dir);
+}
+
+print(`1..${results.length}`);
+results.forEach(([ok, name, why], i) =>
+    print(`${ok ? 'ok' : 'not ok'} ${i + 1} - ${name}${ok ? '' : ' # ' + why}`));
+if (!results.every(r => r[0]))
+    imports.system.exit(1);
