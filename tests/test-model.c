@@ -49,20 +49,7 @@ make_batch (const EigmlModelConfig *c,
   gint64 pshape[3] = { N, grid * grid, pd };
   g_autofree float *pix = g_new (float, N * grid * grid * pd);
 
-  memset (b, 0, sizeof *b);
-  b->batch = B;
-  b->n_candidates = C;
-  b->max_len = T;
-  b->knowledge_len = Tk;
-  b->text_ids = g_new0 (gint32, B * T);
-  b->text_types = g_new0 (gint32, B * T);
-  b->text_mask = g_new0 (float, B * T);
-  b->know_ids = g_new0 (gint32, B * R * Tk);
-  b->know_types = g_new0 (gint32, B * R * Tk);
-  b->know_mask = g_new0 (float, B * R * Tk);
-  b->labels = g_new0 (float, N);
-  b->positive = g_new0 (gint32, B);
-  b->emo_dist = g_new0 (float, B * E);
+  eigml_model_batch_init (b, B, C, T, Tk, (guint) E);
   for (gint64 i = 0; i < B; i++)
     {
       gint64 len = 3 + g_rand_int_range (rand, 0, (gint32) T - 2);

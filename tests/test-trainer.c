@@ -399,6 +399,101 @@ test_refusals (void)
   remove_all (dir);
 }
 
+/* init.text_encoder / init.vision_encoder load pretrained encoders (saved
+ * here from standalone encoders of the same sizes) under the model's heads;
+ * init.checkpoint loads a whole model. */
+static void
+test_init (void)
+{
+  g_autofree char *dir = make_fixture ();
+  EigmlContext *ctx = harness_context (EIGML_BACKEND_CPU);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text_path = g_build_filename (dir, "bert.safetensors", NULL);
+  g_autofree char *vit_path = g_build_filename (dir, "vit.safetensors", NULL);
+  g_autofree char *set_t = g_strconcat ("init.text_encoder=", text_path, NULL);
+  g_autofree char *set_v = g_strconcat ("init.vision_encoder=", vit_path, NULL);
+  const char *sets[] = { set_t, set_v, NULL };
+  g_autoptr (EigmlTrainer) t = NULL;
+  g_autoptr (EigmlWeights) tw = NULL, vw = NULL;
+  EigmlModel *model;
+
+  {
+    g_autoptr (EigmlTrainer) base = trainer_for (dir, NULL);
+    const EigmlModelConfig *c = eigml_model_get_config (eigml_trainer_get_model (base));
+    g_autoptr (EigmlTextEncoder) bert = eigml_text_encoder_new (ctx, c->text, &error);
+    g_autoptr (EigmlImageEncoder) vit = eigml_image_encoder_new (ctx, c->vision, &error);
+
+    g_assert_no_error (error);
+    tw = eigml_encoder_dup_weights (EIGML_ENCODER (bert), &error);
+    vw = eigml_encoder_dup_weights (EIGML_ENCODER (vit), &error);
+    g_assert_no_error (error);
+    g_assert_true (eigml_weights_save_safetensors (tw, text_path, &error));
+    g_assert_true (eigml_weights_save_safetensors (vw, vit_path, &error));
+    g_assert_no_error (error);
+  }
+  t = trainer_for (dir, sets);
+  model = eigml_trainer_get_model (t);
+  for (guint e = 0; e < 2; e++)
+    {
+      EigmlWeights *w = e == 0 ? tw : vw;
+      g_auto (GStrv) names = eigml_weights_get_names (w);
+      guint checked = 0;
+
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          g_autofree char *full = g_strconcat (e == 0 ? "text_encoder." : "visual_encoder.",
+                                               names[i], NULL);
+          EigmlParam *p = eigml_param_store_lookup (eigml_model_get_store (model), full);
+          g_autofree float *got = NULL, *want = NULL;
+          gsize n = 0;
+
+          if (p == NULL)
+            continue;   /* the BERT pooler: the model has none */
+          got = eigml_param_dup (p, EIGML_LEAF_PARAM, NULL);
+          want = eigml_tensor_dup_floats (eigml_weights_lookup (w, names[i]), &n, NULL);
+          g_assert_cmpuint (n, ==, p->n_elements);
+          g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+          checked++;
+        }
+      g_assert_cmpuint (checked, >, 10);
+    }
+  /* a checkpoint: the model and vocabulary come from it */
+  {
+    g_autofree char *ckpt = g_build_filename (dir, "ck", NULL);
+    g_autofree char *vocab = g_build_filename (ckpt, "vocab.txt", NULL);
+    g_autofree char *set_c = g_strconcat ("init={\"checkpoint\": \"", ckpt, "\"}", NULL);
+    const char *ck_sets[] = { "model=null", set_c, NULL };
+    g_autoptr (EigmlTrainer) t2 = NULL;
+    g_autoptr (EigmlWeights) a = NULL, b = NULL;
+    g_auto (GStrv) names = NULL;
+
+    g_assert_true (eigml_model_save (model, ckpt, &error));
+    g_assert_true (eigml_tokenizer_save_vocab (eigml_trainer_get_tokenizer (t), vocab, &error));
+    g_assert_no_error (error);
+    g_autofree char *config = g_build_filename (dir, "config.json", NULL);
+
+    t2 = eigml_trainer_new_from_config (ctx, config, ck_sets, &error);
+    /* "model": null is not a model config */
+    g_assert_null (t2);
+    g_assert_nonnull (strstr (error->message, "\"model\""));
+    g_clear_error (&error);
+    ck_sets[0] = set_c;
+    ck_sets[1] = NULL;
+    t2 = trainer_for (dir, ck_sets);
+    a = eigml_model_dup_weights (model, &error);
+    b = eigml_model_dup_weights (eigml_trainer_get_model (t2), &error);
+    names = eigml_weights_get_names (a);
+    for (guint i = 0; names[i] != NULL; i++)
+      {
+        gsize na = 0, nb = 0;
+        g_autofree float *x = eigml_tensor_dup_floats (eigml_weights_lookup (a, names[i]), &na, NULL);
+        g_autofree float *y = eigml_tensor_dup_floats (eigml_weights_lookup (b, names[i]), &nb, NULL);
+        g_assert_cmpmem (x, na * sizeof (float), y, nb * sizeof (float));
+      }
+  }
+  remove_all (dir);
+}
+
 int
 main (int argc,
       char **argv)
@@ -409,6 +504,7 @@ main (int argc,
   g_test_add_func ("/cpu/trainer/resume", test_resume);
   g_test_add_func ("/cpu/trainer/resume-accumulation", test_resume_accumulation);
   g_test_add_func ("/cpu/trainer/async", test_async);
+  g_test_add_func ("/cpu/trainer/init", test_init);
   {
     int status = g_test_run ();
     harness_cleanup ();

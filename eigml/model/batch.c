@@ -7,6 +7,34 @@
 #include "model-build.h"
 #include "eigml-error.h"
 
+#include <string.h>
+
+void
+eigml_model_batch_init (EigmlModelBatch *b,
+                        gint64 B,
+                        gint64 C,
+                        gint64 T,
+                        gint64 Tk,
+                        guint n_emotions)
+{
+  gint64 R = EIGML_N_RELATIONS;
+
+  memset (b, 0, sizeof *b);
+  b->batch = B;
+  b->n_candidates = C;
+  b->max_len = T;
+  b->knowledge_len = Tk;
+  b->text_ids = g_new0 (gint32, B * T);
+  b->text_types = g_new0 (gint32, B * T);
+  b->text_mask = g_new0 (float, B * T);
+  b->know_ids = g_new0 (gint32, B * R * Tk);
+  b->know_types = g_new0 (gint32, B * R * Tk);
+  b->know_mask = g_new0 (float, B * R * Tk);
+  b->labels = g_new0 (float, B * C);
+  b->positive = g_new0 (gint32, B);
+  b->emo_dist = g_new0 (float, B * n_emotions);
+}
+
 void
 eigml_model_batch_clear (EigmlModelBatch *b)
 {

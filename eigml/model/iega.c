@@ -17,24 +17,6 @@ eigml_model_iega_active (const EigmlModelConfig *c)
           eigml_model_has (c, EIGML_COMPONENT_INTENTION));
 }
 
-/* [M, L, H] -> [M, heads, L, d] */
-static EigmlNode *
-split_heads (EigmlGraph *g,
-             EigmlNode *x,
-             gint64 heads)
-{
-  static const guint perm[4] = { 0, 2, 1, 3 };
-  gint64 shape[4];
-
-  if (x == NULL)
-    return NULL;
-  shape[0] = x->shape[0];
-  shape[1] = x->shape[1];
-  shape[2] = heads;
-  shape[3] = x->shape[2] / heads;
-  return eigml_op_permute (g, eigml_op_reshape (g, x, 4, shape), perm);
-}
-
 void
 eigml_iega_build (EigmlModelPass *p)
 {
@@ -46,8 +28,8 @@ eigml_iega_build (EigmlModelPass *p)
   float scale = 1.0f / sqrtf ((float) d);
   EigmlNode *k, *v, *q_t, *e_fuse, *x;
 
-  k = split_heads (g, eigml_linear_forward (g, &h->k_vis, p->f_v), nh);   /* [N, nh, P1, d] */
-  v = split_heads (g, eigml_linear_forward (g, &h->v_vis, p->f_v), nh);
+  k = eigml_split_heads (g, eigml_linear_forward (g, &h->k_vis, p->f_v), nh);   /* [N, nh, P1, d] */
+  v = eigml_split_heads (g, eigml_linear_forward (g, &h->v_vis, p->f_v), nh);
   q_t = eigml_op_reshape (g, eigml_linear_forward (g, &h->q_text, p->t), 4, s_q);  /* [B, nh, 1, d] */
 
   if (eigml_model_iega_active (c))
@@ -78,7 +60,7 @@ eigml_iega_build (EigmlModelPass *p)
 
           mask = eigml_op_reshape (g, m, 4, s_m);
         }
-      q_ei = split_heads (g, eigml_linear_forward (g, &h->q_ei, e_it), nh);  /* [B, nh, Q, d] */
+      q_ei = eigml_split_heads (g, eigml_linear_forward (g, &h->q_ei, e_it), nh);  /* [B, nh, Q, d] */
       /* eq 14: the knowledge and emotion tokens read each candidate */
       att = eigml_op_softmax (g, eigml_op_matmul (g, eigml_mo_expand (g, q_ei, C), k, FALSE, TRUE),
                               NULL, scale);

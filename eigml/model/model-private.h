@@ -114,6 +114,9 @@ typedef struct
   float *emo_dist;                 /* [B, E] */
 } EigmlModelBatch;
 
+/* Allocates every array of a batch, zeroed (text masks 0: no padding). */
+void eigml_model_batch_init (EigmlModelBatch *batch, gint64 n_dialogues, gint64 n_candidates,
+                             gint64 max_len, gint64 knowledge_len, guint n_emotions);
 void eigml_model_batch_clear (EigmlModelBatch *batch);
 /* Copies @batch into the inputs of @mg (derived inputs: pos_select,
  * pos_index, diag, emo_label, has_emo). */

@@ -136,8 +136,8 @@ eigml_transformer_block_init (EigmlTransformerBlock *self,
 }
 
 /* [B, T, H] -> [B, heads, T, H / heads] */
-static EigmlNode *
-split_heads (EigmlGraph *g,
+EigmlNode *
+eigml_split_heads (EigmlGraph *g,
              EigmlNode *x,
              gint64 heads)
 {
@@ -178,9 +178,9 @@ attention (EigmlGraph *g,
            gboolean train)
 {
   const EigmlTransformerConfig *c = &self->config;
-  EigmlNode *q = split_heads (g, eigml_linear_forward (g, &self->query, x), c->heads);
-  EigmlNode *k = split_heads (g, eigml_linear_forward (g, &self->key, x), c->heads);
-  EigmlNode *v = split_heads (g, eigml_linear_forward (g, &self->value, x), c->heads);
+  EigmlNode *q = eigml_split_heads (g, eigml_linear_forward (g, &self->query, x), c->heads);
+  EigmlNode *k = eigml_split_heads (g, eigml_linear_forward (g, &self->key, x), c->heads);
+  EigmlNode *v = eigml_split_heads (g, eigml_linear_forward (g, &self->value, x), c->heads);
   float scale = 1.0f / sqrtf ((float) (c->hidden / c->heads));
   EigmlNode *scores = eigml_op_matmul (g, q, k, FALSE, TRUE);
   EigmlNode *p = eigml_op_softmax (g, scores, mask, scale);

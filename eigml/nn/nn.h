@@ -60,6 +60,9 @@ EigmlNode *eigml_layer_norm_forward (EigmlGraph *g, const EigmlLayerNorm *self, 
 gboolean eigml_transformer_block_init (EigmlTransformerBlock *self, EigmlParamStore *store,
                                        const char *prefix, const EigmlTransformerConfig *config,
                                        GError **error);
+/* [B, T, H] -> [B, heads, T, H / heads], for attention */
+EigmlNode *eigml_split_heads (EigmlGraph *g, EigmlNode *x, gint64 heads);
+
 /* x [B, T, hidden]; mask: additive, broadcastable to [B, heads, T, T]
  * (usually [B, 1, 1, T], 0 for tokens, -1e4 or -inf for padding), or NULL.
  * Dropout is applied only when @train. */

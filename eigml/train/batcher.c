@@ -58,22 +58,8 @@ alloc_batch (const EigmlBatcher *self,
              EigmlModelBatch *out)
 {
   const EigmlModelConfig *c = self->config;
-  gint64 T = c->max_len, Tk = c->knowledge_len, R = EIGML_N_RELATIONS;
 
-  memset (out, 0, sizeof *out);
-  out->batch = B;
-  out->n_candidates = C;
-  out->max_len = T;
-  out->knowledge_len = Tk;
-  out->text_ids = g_new0 (gint32, B * T);
-  out->text_types = g_new0 (gint32, B * T);
-  out->text_mask = g_new0 (float, B * T);
-  out->know_ids = g_new0 (gint32, B * R * Tk);
-  out->know_types = g_new0 (gint32, B * R * Tk);
-  out->know_mask = g_new0 (float, B * R * Tk);
-  out->labels = g_new0 (float, B * C);
-  out->positive = g_new0 (gint32, B);
-  out->emo_dist = g_new0 (float, B * c->n_emotions);
+  eigml_model_batch_init (out, B, C, c->max_len, c->knowledge_len, c->n_emotions);
 }
 
 /* [N, 3, S, S] pixels of @paths (NULL: grey 127) -> patches */
