@@ -414,7 +414,7 @@ test_vulkan_matches_cpu (void)
   EigmlContext *vk = harness_context (EIGML_BACKEND_VULKAN);
   EigmlContext *ctxs[2] = { harness_context (EIGML_BACKEND_CPU), vk };
   float losses[2][EIGML_LOSS_N_TERMS];
-  g_autofree float *grads[2] = { NULL, NULL };
+  float *grads[2] = { NULL, NULL };
   g_autoptr (EigmlModelConfig) c = tiny_config (g_getenv ("EIGML_TEST_COMPONENTS") ? (EigmlComponents) atoi (g_getenv ("EIGML_TEST_COMPONENTS")) : EIGML_COMPONENTS_ALL);
   gsize n_grad = 0;
 
@@ -478,6 +478,8 @@ test_vulkan_matches_cpu (void)
     g_assert_cmpfloat (max_ref, >, 0.0);
     g_assert_cmpfloat (max_diff, <=, 1e-4 * max_ref);
   }
+  g_free (grads[0]);
+  g_free (grads[1]);
 }
 
 /* EIKS' exclusion mask: 1 at the row maximum, ties share (eq 11) */

@@ -46,7 +46,7 @@ make_fixture (void)
         }
       g_autoptr (GBytes) png = fixture_pixbuf_save (px, 16, 16, 3, "png", NULL);
       g_autofree char *name = g_strdup_printf ("s%02u.png", s);
-      fixture_write (stickers, name, png);
+      g_free (fixture_write (stickers, name, png));
     }
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     g_string_append_printf (vocab, "%s\n", words[i]);
@@ -82,11 +82,11 @@ make_fixture (void)
       " \"output\": \"run\"}";
 
     cfg = g_bytes_new_static (config, strlen (config));
-    fixture_write (dir, "vocab.txt", v);
-    fixture_write (dir, "train.jsonl", t);
-    fixture_write (dir, "val.jsonl", va);
-    fixture_write (dir, "test.jsonl", te);
-    fixture_write (dir, "config.json", cfg);
+    g_free (fixture_write (dir, "vocab.txt", v));
+    g_free (fixture_write (dir, "train.jsonl", t));
+    g_free (fixture_write (dir, "val.jsonl", va));
+    g_free (fixture_write (dir, "test.jsonl", te));
+    g_free (fixture_write (dir, "config.json", cfg));
   }
   g_string_free (vocab, TRUE);
   g_string_free (train, TRUE);
