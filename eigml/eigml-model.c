@@ -1239,3 +1239,85 @@ eigml_model_build (EigmlModel *self,
     }
   return TRUE;
 }
+
+/* ---- the first stage of whole-library retrieval -------------------------- */
+
+EigmlNode *
+eigml_model_build_sticker_embedding (EigmlModel *self,
+                                     EigmlGraph *g,
+                                     gint64 n,
+                                     EigmlNode **patches)
+{
+  const EigmlModelConfig *c = self->config;
+  gint64 grid = c->vision->image_size / c->vision->patch_size;
+  gint64 shape[3] = { n, grid * grid,
+                      (gint64) c->vision->channels * c->vision->patch_size * c->vision->patch_size };
+  EigmlNode *out;
+
+  *patches = eigml_graph_input (g, "patches", EIGML_DTYPE_F32, 3, shape);
+  out = eigml_mo_normalize (g, eigml_linear_forward (g, &self->heads.vision_proj,
+                                                     eigml_mo_cls (g, eigml_image_encoder_build (
+                                                                     self->vision, g, *patches,
+                                                                     FALSE))));
+  if (out != NULL)
+    eigml_graph_mark_output (g, out);
+  return out;
+}
+
+EigmlNode *
+eigml_model_build_dialogue_embedding (EigmlModel *self,
+                                      EigmlGraph *g,
+                                      gint64 n,
+                                      EigmlNode **ids,
+                                      EigmlNode **types,
+                                      EigmlNode **mask)
+{
+  gint64 T = self->config->max_len;
+  EigmlNode *out;
+
+  *ids = input (g, "text_ids", EIGML_DTYPE_I32, 2, n, T, 0, 0);
+  *types = input (g, "text_types", EIGML_DTYPE_I32, 2, n, T, 0, 0);
+  *mask = input (g, "text_mask", EIGML_DTYPE_F32, 4, n, 1, 1, T);
+  out = eigml_mo_normalize (g, eigml_linear_forward (g, &self->heads.text_proj,
+                                                     eigml_mo_cls (g, eigml_text_encoder_build (
+                                                                     self->text, g, *ids, *mask,
+                                                                     *types, FALSE, NULL))));
+  if (out != NULL)
+    eigml_graph_mark_output (g, out);
+  return out;
+}
+
+char *
+eigml_model_get_image_fingerprint (EigmlModel *self,
+                                   GError **error)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (JsonNode) vision = NULL;
+  GPtrArray *params = eigml_param_store_get_params (self->store);
+  g_autofree char *json = NULL;
+  JsonBuilder *b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  eigml_encoder_config_add_to_json (self->config->vision, b);
+  json_builder_set_member_name (b, "proj_dim");
+  json_builder_add_int_value (b, self->config->proj_dim);
+  json_builder_end_object (b);
+  vision = json_builder_get_root (b);
+  g_object_unref (b);
+  json = json_to_string (vision, FALSE);
+  g_checksum_update (sum, (const guchar *) json, -1);
+  for (guint i = 0; i < params->len; i++)
+    {
+      EigmlParam *p = g_ptr_array_index (params, i);
+      g_autofree float *v = NULL;
+
+      if (!g_str_has_prefix (p->name, "visual_encoder.") && !g_str_has_prefix (p->name, "vision_proj."))
+        continue;
+      v = eigml_param_dup (p, EIGML_LEAF_PARAM, error);
+      if (v == NULL)
+        return NULL;
+      g_checksum_update (sum, (const guchar *) p->name, -1);
+      g_checksum_update (sum, (const guchar *) v, p->n_elements * sizeof (float));
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}

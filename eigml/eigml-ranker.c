@@ -8,6 +8,11 @@
 #include "eigml-enum-types.h"
 #include "eigml-error.h"
 #include "train/batcher.h"
+#include "eigml-tensor-private.h"
+#include "nn/encoder-private.h"
+
+#include <cblas.h>
+#include <math.h>
 
 #include <string.h>
 
@@ -36,6 +41,14 @@ struct _EigmlRanker
   guint batch_size;
   GHashTable *passes;   /* "B:C" -> Pass */
   GMutex lock;
+
+  /* whole-library retrieval */
+  EigmlStickerLibrary *library;
+  float *embeddings;    /* [n, D] */
+  gboolean from_cache;
+  guint first_stage;
+  EigmlGraph *query;    /* the dialogue's embedding, B = 1 */
+  EigmlNode *query_ids, *query_types, *query_mask, *query_out;
 };
 
 typedef struct
@@ -69,6 +82,9 @@ eigml_ranker_finalize (GObject *object)
   EigmlRanker *self = EIGML_RANKER (object);
 
   g_hash_table_destroy (self->passes);
+  g_clear_object (&self->library);
+  g_free (self->embeddings);
+  g_clear_pointer (&self->query, eigml_graph_unref);
   g_clear_object (&self->images);
   g_clear_object (&self->tokenizer);
   g_clear_object (&self->model);
@@ -103,6 +119,7 @@ eigml_ranker_init (EigmlRanker *self)
   self->passes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, pass_free);
   self->batch_size = 16;
   self->truncation = EIGML_TRUNCATION_KEEP_RECENT;
+  self->first_stage = 64;
   g_mutex_init (&self->lock);
 }
 
@@ -494,4 +511,360 @@ eigml_ranker_evaluate (EigmlRanker *self,
   if (ok)
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, n, n);
   return ok;
+}
+
+/* ---- whole-library retrieval --------------------------------------------- */
+
+#define EMBED_CHUNK 32
+
+static float *
+compute_embeddings (EigmlRanker *self,
+                    EigmlStickerLibrary *library,
+                    GCancellable *cancellable,
+                    GError **error)
+{
+  EigmlModel *model = self->model;
+  guint n = eigml_sticker_library_get_n_stickers (library);
+  guint D = eigml_model_get_config (model)->proj_dim;
+  guint patch = eigml_model_get_config (model)->vision->patch_size;
+  guint chunk = MIN (n, EMBED_CHUNK);
+  g_autoptr (EigmlGraph) g = eigml_graph_new (eigml_model_get_context (model));
+  g_autofree float *out = g_new (float, (gsize) n * D);
+  EigmlNode *patches, *emb;
+
+  emb = eigml_model_build_sticker_embedding (model, g, chunk, &patches);
+  if (emb == NULL || eigml_graph_propagate_error (g, error) || !eigml_graph_prepare (g, error))
+    return NULL;
+  for (guint start = 0; start < n; start += chunk)
+    {
+      guint len = MIN (chunk, n - start);
+      g_autofree const char **paths = g_new0 (const char *, chunk + 1);
+      g_autoptr (EigmlTensor) pixels = NULL, p = NULL;
+      g_autofree float *part = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      for (guint k = 0; k < chunk; k++)
+        paths[k] = eigml_sticker_library_get_path (library, start + MIN (k, len - 1));
+      pixels = eigml_image_processor_load_batch (self->images, paths, chunk, NULL, 0, 0, error);
+      if (pixels == NULL || (p = eigml_image_patchify (pixels, patch, error)) == NULL ||
+          !eigml_graph_set_input_tensor (g, patches, p, error) || !eigml_graph_compute (g, error) ||
+          (part = eigml_graph_dup_floats (g, emb, error)) == NULL)
+        {
+          g_prefix_error (error, "sticker embeddings: ");
+          return NULL;
+        }
+      memcpy (out + (gsize) start * D, part, (gsize) len * D * sizeof (float));
+    }
+  return g_steal_pointer (&out);
+}
+
+/**
+ * eigml_ranker_set_library:
+ * @self: a ranker
+ * @library: the stickers eigml_ranker_rank_library() ranks
+ * @cache_dir: (nullable) (type filename): where sticker embeddings are
+ *   cached; %NULL for `$XDG_CACHE_HOME/eigml/library`
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Prepares whole-library retrieval: every sticker's embedding in the
+ * model's contrastive space (normalize(vision_proj(ViT [CLS])), eq 2–3),
+ * computed once and cached on disk in a file named by the library's
+ * fingerprint and the model's image fingerprint, so a changed library or
+ * model (new weights) never reuses stale embeddings.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_ranker_set_library (EigmlRanker *self,
+                          EigmlStickerLibrary *library,
+                          const char *cache_dir,
+                          GCancellable *cancellable,
+                          GError **error)
+{
+  guint n, D;
+  g_autofree char *lib_fp = NULL, *model_fp = NULL, *dir = NULL, *name = NULL, *path = NULL;
+  g_autofree float *emb = NULL;
+  gboolean from_cache = FALSE;
+
+  g_return_val_if_fail (EIGML_IS_RANKER (self), FALSE);
+  g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (library), FALSE);
+
+  n = eigml_sticker_library_get_n_stickers (library);
+  D = eigml_model_get_config (self->model)->proj_dim;
+  if (n == 0)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT, "the library is empty");
+      return FALSE;
+    }
+  lib_fp = eigml_sticker_library_get_fingerprint (library);
+  g_mutex_lock (&self->lock);
+  model_fp = eigml_model_get_image_fingerprint (self->model, error);
+  if (model_fp == NULL)
+    goto fail;
+  dir = cache_dir ? g_strdup (cache_dir)
+                  : g_build_filename (g_get_user_cache_dir (), "eigml", "library", NULL);
+  name = g_strdup_printf ("embeddings-%.16s-%.16s.safetensors", lib_fp, model_fp);
+  path = g_build_filename (dir, name, NULL);
+
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (EigmlWeights) w = eigml_weights_load (path, &local);
+      EigmlTensor *t = w ? eigml_weights_lookup (w, "embeddings") : NULL;
+      gsize count = 0;
+
+      if (t != NULL && eigml_tensor_get_n_elements (t) == (gint64) n * D)
+        emb = eigml_tensor_dup_floats (t, &count, &local);
+      if (emb != NULL)
+        from_cache = TRUE;
+      else
+        g_message ("sticker embedding cache %s unusable (%s); computing again", path,
+                   local ? local->message : "wrong size");
+    }
+  if (emb == NULL)
+    {
+      gint64 shape[2] = { n, D };
+      g_autoptr (EigmlWeights) w = eigml_weights_new ();
+      g_autoptr (EigmlTensor) t = NULL;
+
+      emb = compute_embeddings (self, library, cancellable, error);
+      if (emb == NULL)
+        goto fail;
+      t = eigml_tensor_new_from_floats (shape, 2, emb, (gsize) n * D, error);
+      if (t == NULL)
+        goto fail;
+      eigml_weights_insert (w, "embeddings", t);
+      if (g_mkdir_with_parents (dir, 0755) != 0 || !eigml_weights_save_safetensors (w, path, NULL))
+        g_message ("could not cache sticker embeddings in %s", path);
+    }
+  g_set_object (&self->library, library);
+  g_free (self->embeddings);
+  self->embeddings = g_steal_pointer (&emb);
+  self->from_cache = from_cache;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+
+fail:
+  g_mutex_unlock (&self->lock);
+  return FALSE;
+}
+
+/**
+ * eigml_ranker_get_library:
+ * @self: a ranker
+ *
+ * Returns: (transfer none) (nullable): the library of
+ *   eigml_ranker_set_library()
+ *
+ * Since: 1.0
+ */
+EigmlStickerLibrary *
+eigml_ranker_get_library (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
+  return self->library;
+}
+
+/**
+ * eigml_ranker_get_library_from_cache:
+ * @self: a ranker
+ *
+ * Returns: whether the library's embeddings were read from the cache
+ *   rather than computed
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_ranker_get_library_from_cache (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), FALSE);
+  return self->from_cache;
+}
+
+/**
+ * eigml_ranker_get_first_stage_size:
+ * @self: a ranker
+ *
+ * Returns: how many stickers the first stage passes to the full model
+ *
+ * Since: 1.0
+ */
+guint
+eigml_ranker_get_first_stage_size (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), 0);
+  return self->first_stage;
+}
+
+/**
+ * eigml_ranker_set_first_stage_size:
+ * @self: a ranker
+ * @size: stickers the full model rescores (default 64)
+ *
+ * Since: 1.0
+ */
+void
+eigml_ranker_set_first_stage_size (EigmlRanker *self,
+                                   guint size)
+{
+  g_return_if_fail (EIGML_IS_RANKER (self));
+  g_return_if_fail (size >= 1);
+  self->first_stage = size;
+}
+
+typedef struct
+{
+  guint index;
+  float score;
+} Hit;
+
+static gint
+compare_hits (gconstpointer a,
+              gconstpointer b)
+{
+  const Hit *x = a, *y = b;
+
+  if (x->score != y->score)
+    return x->score > y->score ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/**
+ * eigml_ranker_rank_library:
+ * @self: a ranker with a library (eigml_ranker_set_library())
+ * @turns: (array zero-terminated=1): the dialogue, oldest turn first
+ * @emotion: (array length=n_emotion) (nullable): its emotion distribution
+ * @n_emotion: 0 or the model's `n_emotions`
+ * @top_k: how many stickers to return
+ * @indices: (out) (array length=n_results) (transfer full): the best
+ *   stickers' library indices, best first
+ * @scores: (out) (array length=n_results) (transfer full): their scores
+ * @n_results: (out): min(@top_k, library size)
+ * @error: return location for a #GError
+ *
+ * Ranks the whole library in two stages: the dialogue's embedding against
+ * every sticker's (one matrix–vector product) keeps the
+ * [property@Eigml.Ranker:first-stage-size] nearest, then the full model
+ * (fusion and SAMM) scores those; ties keep library order.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_ranker_rank_library (EigmlRanker *self,
+                           const char * const *turns,
+                           const float *emotion,
+                           gsize n_emotion,
+                           guint top_k,
+                           guint **indices,
+                           float **scores,
+                           gsize *n_results,
+                           GError **error)
+{
+  const EigmlModelConfig *c;
+  guint n, D, K;
+  g_autofree gint32 *ids = NULL, *types = NULL, *attention = NULL;
+  g_autofree float *mask = NULL, *q = NULL, *sims = NULL, *full = NULL;
+  g_autofree Hit *hits = NULL;
+  g_autofree const char **paths = NULL;
+  gsize n_full = 0;
+
+  g_return_val_if_fail (EIGML_IS_RANKER (self), FALSE);
+  g_return_val_if_fail (turns != NULL && indices != NULL && scores != NULL && n_results != NULL,
+                        FALSE);
+  *indices = NULL;
+  *scores = NULL;
+  *n_results = 0;
+  if (self->library == NULL)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                   "the ranker has no library (eigml_ranker_set_library)");
+      return FALSE;
+    }
+  if (top_k == 0)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT, "top_k must be at least 1");
+      return FALSE;
+    }
+  c = eigml_model_get_config (self->model);
+  n = eigml_sticker_library_get_n_stickers (self->library);
+  D = c->proj_dim;
+
+  /* first stage: the dialogue's embedding against every sticker's */
+  ids = g_new (gint32, c->max_len);
+  types = g_new (gint32, c->max_len);
+  attention = g_new (gint32, c->max_len);
+  mask = g_new (float, c->max_len);
+  g_mutex_lock (&self->lock);
+  if (self->query == NULL)
+    {
+      self->query = eigml_graph_new (eigml_model_get_context (self->model));
+      self->query_out = eigml_model_build_dialogue_embedding (self->model, self->query, 1,
+                                                              &self->query_ids,
+                                                              &self->query_types,
+                                                              &self->query_mask);
+      if (self->query_out == NULL || eigml_graph_propagate_error (self->query, error) ||
+          !eigml_graph_prepare (self->query, error))
+        {
+          g_clear_pointer (&self->query, eigml_graph_unref);
+          g_mutex_unlock (&self->lock);
+          return FALSE;
+        }
+    }
+  if (!eigml_tokenizer_encode_dialogue_into (self->tokenizer, turns, NULL, c->max_len,
+                                             self->truncation, ids, types, attention, error))
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  for (guint k = 0; k < c->max_len; k++)
+    mask[k] = attention[k] ? 0.0f : -10000.0f;
+  if (!eigml_graph_set_input_ints (self->query, self->query_ids, ids, c->max_len, error) ||
+      !eigml_graph_set_input_ints (self->query, self->query_types, types, c->max_len, error) ||
+      !eigml_graph_set_input_floats (self->query, self->query_mask, mask, c->max_len, error) ||
+      !eigml_graph_compute (self->query, error) ||
+      (q = eigml_graph_dup_floats (self->query, self->query_out, error)) == NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  sims = g_new (float, n);
+  cblas_sgemv (CblasRowMajor, CblasNoTrans, (int) n, (int) D, 1.0f, self->embeddings, (int) D, q, 1,
+               0.0f, sims, 1);
+  g_mutex_unlock (&self->lock);
+
+  hits = g_new (Hit, n);
+  for (guint i = 0; i < n; i++)
+    {
+      hits[i].index = i;
+      hits[i].score = sims[i];
+    }
+  qsort (hits, n, sizeof (Hit), compare_hits);
+  K = MIN (n, MAX (self->first_stage, top_k));
+
+  /* second stage: the full model on the nearest K */
+  paths = g_new0 (const char *, K + 1);
+  for (guint i = 0; i < K; i++)
+    paths[i] = eigml_sticker_library_get_path (self->library, hits[i].index);
+  full = eigml_ranker_score (self, turns, emotion, n_emotion, paths, &n_full, error);
+  if (full == NULL)
+    return FALSE;
+  for (guint i = 0; i < K; i++)
+    hits[i].score = full[i];
+  qsort (hits, K, sizeof (Hit), compare_hits);
+
+  *n_results = MIN (top_k, K);
+  *indices = g_new (guint, *n_results);
+  *scores = g_new (float, *n_results);
+  for (gsize i = 0; i < *n_results; i++)
+    {
+      (*indices)[i] = hits[i].index;
+      (*scores)[i] = hits[i].score;
+    }
+  return TRUE;
 }

@@ -14,6 +14,7 @@
 #include <eigml/eigml-tokenizer.h>
 #include <eigml/eigml-dataset.h>
 #include <eigml/eigml-metrics.h>
+#include <eigml/eigml-sticker-library.h>
 
 G_BEGIN_DECLS
 
@@ -58,5 +59,31 @@ gboolean eigml_ranker_evaluate (EigmlRanker *self,
                                 guint max_examples,
                                 GCancellable *cancellable,
                                 GError **error);
+
+EIGML_AVAILABLE_IN_ALL
+gboolean eigml_ranker_set_library (EigmlRanker *self,
+                                   EigmlStickerLibrary *library,
+                                   const char *cache_dir,
+                                   GCancellable *cancellable,
+                                   GError **error);
+EIGML_AVAILABLE_IN_ALL
+EigmlStickerLibrary *eigml_ranker_get_library (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+gboolean eigml_ranker_get_library_from_cache (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+guint eigml_ranker_get_first_stage_size (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_first_stage_size (EigmlRanker *self,
+                                        guint size);
+EIGML_AVAILABLE_IN_ALL
+gboolean eigml_ranker_rank_library (EigmlRanker *self,
+                                    const char * const *turns,
+                                    const float *emotion,
+                                    gsize n_emotion,
+                                    guint top_k,
+                                    guint **indices,
+                                    float **scores,
+                                    gsize *n_results,
+                                    GError **error);
 
 G_END_DECLS

@@ -98,6 +98,19 @@ const EigmlHeads *eigml_model_get_heads (EigmlModel *self);
 gboolean eigml_model_build (EigmlModel *self, EigmlGraph *g, gint64 batch, gint64 n_candidates,
                             guint flags, EigmlModelGraph *out, GError **error);
 
+/* The first stage of whole-library retrieval: stickers and dialogues in
+ * the contrastive space of eq 2–3, normalize(vision_proj(v)) and
+ * normalize(text_proj(t)), [n, D]. Inputs are named "patches" and
+ * "text_ids", "text_types", "text_mask". */
+EigmlNode *eigml_model_build_sticker_embedding (EigmlModel *self, EigmlGraph *g, gint64 n,
+                                                EigmlNode **patches);
+EigmlNode *eigml_model_build_dialogue_embedding (EigmlModel *self, EigmlGraph *g, gint64 n,
+                                                 EigmlNode **ids, EigmlNode **types,
+                                                 EigmlNode **mask);
+/* SHA-256 of what sticker embeddings depend on (the image encoder and
+ * vision_proj, with the config): embedding caches are keyed by it. */
+char *eigml_model_get_image_fingerprint (EigmlModel *self, GError **error);
+
 /* The host side of a batch, ready to copy into a graph built for the same
  * B and C (eigml/model/batch.c). Arrays are owned. */
 typedef struct

@@ -1,0 +1,585 @@
+/* eigml-sticker-library.c: a collection of stickers with labels
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "eigml-sticker-library.h"
+#include "eigml-error.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/**
+ * EigmlStickerLibrary:
+ *
+ * The stickers a dialogue's reply is chosen from: an id, an image file,
+ * labels by language and an emotion class each. A library is read from a
+ * JSON lines file (one sticker per line, as `tools/demo-data` writes
+ * `data/demo/library.jsonl`: `{"id", "file", "label": {"en", "zh", ...},
+ * "emotion"}`; `file` relative to the file's folder) or from a folder of
+ * images (ids are the file names without extension). #EigmlRanker ranks a
+ * whole library for a dialogue.
+ *
+ * Since: 1.0
+ */
+typedef struct
+{
+  char *id;
+  char *path;
+  char *label_en;
+  char *label_zh;
+  char *emotion;
+  char *line;          /* the sticker as a JSON line, as saved */
+} Sticker;
+
+struct _EigmlStickerLibrary
+{
+  GObject parent_instance;
+
+  GPtrArray *stickers;   /* Sticker* */
+  GHashTable *by_id;     /* id -> index + 1 */
+};
+
+G_DEFINE_FINAL_TYPE (EigmlStickerLibrary, eigml_sticker_library, G_TYPE_OBJECT)
+
+static void
+sticker_free (gpointer data)
+{
+  Sticker *s = data;
+
+  g_free (s->id);
+  g_free (s->path);
+  g_free (s->label_en);
+  g_free (s->label_zh);
+  g_free (s->emotion);
+  g_free (s->line);
+  g_free (s);
+}
+
+static void
+eigml_sticker_library_finalize (GObject *object)
+{
+  EigmlStickerLibrary *self = EIGML_STICKER_LIBRARY (object);
+
+  g_hash_table_destroy (self->by_id);
+  g_ptr_array_unref (self->stickers);
+  G_OBJECT_CLASS (eigml_sticker_library_parent_class)->finalize (object);
+}
+
+static void
+eigml_sticker_library_class_init (EigmlStickerLibraryClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = eigml_sticker_library_finalize;
+}
+
+static void
+eigml_sticker_library_init (EigmlStickerLibrary *self)
+{
+  self->stickers = g_ptr_array_new_with_free_func (sticker_free);
+  self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+/**
+ * eigml_sticker_library_new:
+ *
+ * Returns: (transfer full): an empty library
+ *
+ * Since: 1.0
+ */
+EigmlStickerLibrary *
+eigml_sticker_library_new (void)
+{
+  return g_object_new (EIGML_TYPE_STICKER_LIBRARY, NULL);
+}
+
+static const char *const categories[] = { "好", "乐", "哀", "怒", "惧", "恶", "惊", NULL };
+
+static gboolean
+insert (EigmlStickerLibrary *self,
+        Sticker *s,
+        const char *where,
+        GError **error)
+{
+  if (s->id == NULL || *s->id == '\0' || !g_utf8_validate (s->id, -1, NULL))
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: a sticker needs a non-empty id",
+                   where);
+      goto fail;
+    }
+  if (g_hash_table_contains (self->by_id, s->id))
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: sticker id \"%s\" is there twice",
+                   where, s->id);
+      goto fail;
+    }
+  if (s->emotion != NULL && !g_strv_contains (categories, s->emotion))
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                   "%s: emotion \"%s\" is not one of 好 乐 哀 怒 惧 恶 惊", where, s->emotion);
+      goto fail;
+    }
+  g_ptr_array_add (self->stickers, s);
+  g_hash_table_insert (self->by_id, s->id, GUINT_TO_POINTER (self->stickers->len));
+  return TRUE;
+
+fail:
+  sticker_free (s);
+  return FALSE;
+}
+
+static char *
+string_member (JsonObject *obj,
+               const char *member)
+{
+  JsonNode *n = json_object_get_member (obj, member);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (n));
+}
+
+/**
+ * eigml_sticker_library_new_from_file:
+ * @path: a JSON lines file, one sticker per line
+ * @error: return location for a #GError
+ *
+ * Reads a library: each line an object with `id` (string), `file` (the
+ * image, relative to the file's folder or absolute), optional `label`
+ * (object of language -> string), `emotion` (a DUTIR category or null).
+ * Other members are kept as they are. Every image must exist. An error
+ * names the file and line.
+ *
+ * Returns: (transfer full) (nullable): the library
+ *
+ * Since: 1.0
+ */
+EigmlStickerLibrary *
+eigml_sticker_library_new_from_file (const char *path,
+                                     GError **error)
+{
+  g_autoptr (EigmlStickerLibrary) self = eigml_sticker_library_new ();
+  g_autofree char *text = NULL, *dir = g_path_get_dirname (path);
+  g_auto (GStrv) lines = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  if (!g_file_get_contents (path, &text, &length, error))
+    return NULL;
+  if (!g_utf8_validate_len (text, length, NULL))
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: not UTF-8", path);
+      return NULL;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      g_autofree char *where = g_strdup_printf ("%s:%u", path, i + 1);
+      g_autofree char *file = NULL;
+      JsonObject *obj, *label;
+      JsonNode *emo;
+      Sticker *s;
+
+      g_strstrip (lines[i]);
+      if (lines[i][0] == '\0')
+        continue;
+      if (!json_parser_load_from_data (parser, lines[i], -1, error))
+        {
+          g_prefix_error (error, "%s: ", where);
+          return NULL;
+        }
+      if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        {
+          g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: expected an object", where);
+          return NULL;
+        }
+      obj = json_node_get_object (json_parser_get_root (parser));
+      file = string_member (obj, "file");
+      if (file == NULL)
+        {
+          g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                       "%s: field 'file': expected the image's file name", where);
+          return NULL;
+        }
+      s = g_new0 (Sticker, 1);
+      s->id = string_member (obj, "id");
+      s->path = g_path_is_absolute (file) ? g_strdup (file) : g_build_filename (dir, file, NULL);
+      s->line = g_strdup (lines[i]);
+      label = json_object_has_member (obj, "label") &&
+              JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "label"))
+                ? json_object_get_object_member (obj, "label") : NULL;
+      if (label != NULL)
+        {
+          s->label_en = string_member (label, "en");
+          s->label_zh = string_member (label, "zh");
+        }
+      emo = json_object_get_member (obj, "emotion");
+      if (emo != NULL && !JSON_NODE_HOLDS_NULL (emo))
+        {
+          s->emotion = string_member (obj, "emotion");
+          if (s->emotion == NULL)
+            {
+              g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                           "%s: field 'emotion': expected a category or null", where);
+              sticker_free (s);
+              return NULL;
+            }
+        }
+      if (!g_file_test (s->path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: image %s does not exist",
+                       where, s->path);
+          sticker_free (s);
+          return NULL;
+        }
+      if (!insert (self, s, where, error))
+        return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+is_image (const char *name)
+{
+  static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".gif", ".webp", ".npy", NULL };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  for (guint i = 0; ext[i] != NULL; i++)
+    if (g_str_has_suffix (lower, ext[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static gint
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/**
+ * eigml_sticker_library_new_from_folder:
+ * @folder: a folder of images (PNG, JPEG, GIF, WebP, .npy)
+ * @error: return location for a #GError
+ *
+ * A library of every image in @folder (not its subfolders), in file-name
+ * order; ids are the names without their extension, without labels or
+ * emotion.
+ *
+ * Returns: (transfer full) (nullable): the library
+ *
+ * Since: 1.0
+ */
+EigmlStickerLibrary *
+eigml_sticker_library_new_from_folder (const char *folder,
+                                       GError **error)
+{
+  g_autoptr (EigmlStickerLibrary) self = eigml_sticker_library_new ();
+  g_autoptr (GDir) dir = g_dir_open (folder, 0, error);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  if (dir == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (is_image (name))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *n = g_ptr_array_index (names, i);
+      const char *dot = strrchr (n, '.');
+      Sticker *s = g_new0 (Sticker, 1);
+
+      s->id = g_strndup (n, dot - n);
+      s->path = g_build_filename (folder, n, NULL);
+      if (!insert (self, s, folder, error))
+        return NULL;
+    }
+  if (self->stickers->len == 0)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT, "%s has no sticker images",
+                   folder);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+/**
+ * eigml_sticker_library_get_n_stickers:
+ * @self: a library
+ *
+ * Returns: the number of stickers
+ *
+ * Since: 1.0
+ */
+guint
+eigml_sticker_library_get_n_stickers (EigmlStickerLibrary *self)
+{
+  g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), 0);
+  return self->stickers->len;
+}
+
+static Sticker *
+get (EigmlStickerLibrary *self,
+     guint index)
+{
+  g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), NULL);
+  g_return_val_if_fail (index < self->stickers->len, NULL);
+  return g_ptr_array_index (self->stickers, index);
+}
+
+/**
+ * eigml_sticker_library_get_id:
+ * @self: a library
+ * @index: a sticker's index
+ *
+ * Returns: (transfer none): its id
+ *
+ * Since: 1.0
+ */
+const char *
+eigml_sticker_library_get_id (EigmlStickerLibrary *self,
+                              guint index)
+{
+  Sticker *s = get (self, index);
+  return s ? s->id : NULL;
+}
+
+/**
+ * eigml_sticker_library_get_path:
+ * @self: a library
+ * @index: a sticker's index
+ *
+ * Returns: (transfer none) (type filename): its image file
+ *
+ * Since: 1.0
+ */
+const char *
+eigml_sticker_library_get_path (EigmlStickerLibrary *self,
+                                guint index)
+{
+  Sticker *s = get (self, index);
+  return s ? s->path : NULL;
+}
+
+/**
+ * eigml_sticker_library_get_label:
+ * @self: a library
+ * @index: a sticker's index
+ * @language: "en" or "zh"
+ *
+ * Returns: (transfer none) (nullable): its label in @language
+ *
+ * Since: 1.0
+ */
+const char *
+eigml_sticker_library_get_label (EigmlStickerLibrary *self,
+                                 guint index,
+                                 const char *language)
+{
+  Sticker *s = get (self, index);
+
+  if (s == NULL || language == NULL)
+    return NULL;
+  return g_str_equal (language, "zh") ? s->label_zh : g_str_equal (language, "en") ? s->label_en
+                                                                                 : NULL;
+}
+
+/**
+ * eigml_sticker_library_get_emotion:
+ * @self: a library
+ * @index: a sticker's index
+ *
+ * Returns: (transfer none) (nullable): its emotion class (好 乐 哀 怒 惧 恶
+ *   惊), or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+eigml_sticker_library_get_emotion (EigmlStickerLibrary *self,
+                                   guint index)
+{
+  Sticker *s = get (self, index);
+  return s ? s->emotion : NULL;
+}
+
+/**
+ * eigml_sticker_library_lookup:
+ * @self: a library
+ * @id: a sticker id
+ * @index: (out) (optional): its index
+ *
+ * Returns: whether the library has a sticker @id
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_sticker_library_lookup (EigmlStickerLibrary *self,
+                              const char *id,
+                              guint *index)
+{
+  gpointer v;
+
+  g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), FALSE);
+  v = id ? g_hash_table_lookup (self->by_id, id) : NULL;
+  if (v != NULL && index != NULL)
+    *index = GPOINTER_TO_UINT (v) - 1;
+  return v != NULL;
+}
+
+/**
+ * eigml_sticker_library_add:
+ * @self: a library
+ * @id: a new sticker id
+ * @path: (type filename): its image
+ * @label_en: (nullable): an English label
+ * @label_zh: (nullable): a Chinese label
+ * @emotion: (nullable): its emotion class
+ * @error: return location for a #GError
+ *
+ * Adds a sticker (in memory; eigml_sticker_library_save() writes the
+ * library). The image must exist.
+ *
+ * Returns: %TRUE when added
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_sticker_library_add (EigmlStickerLibrary *self,
+                           const char *id,
+                           const char *path,
+                           const char *label_en,
+                           const char *label_zh,
+                           const char *emotion,
+                           GError **error)
+{
+  Sticker *s;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "image %s does not exist", path);
+      return FALSE;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, id ? id : "");
+  json_builder_set_member_name (b, "file");
+  json_builder_add_string_value (b, path);
+  json_builder_set_member_name (b, "label");
+  json_builder_begin_object (b);
+  if (label_en)
+    {
+      json_builder_set_member_name (b, "en");
+      json_builder_add_string_value (b, label_en);
+    }
+  if (label_zh)
+    {
+      json_builder_set_member_name (b, "zh");
+      json_builder_add_string_value (b, label_zh);
+    }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "emotion");
+  if (emotion)
+    json_builder_add_string_value (b, emotion);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+
+  s = g_new0 (Sticker, 1);
+  s->id = g_strdup (id);
+  s->path = g_strdup (path);
+  s->label_en = g_strdup (label_en);
+  s->label_zh = g_strdup (label_zh);
+  s->emotion = g_strdup (emotion);
+  s->line = json_to_string (root, FALSE);
+  return insert (self, s, "new sticker", error);
+}
+
+/**
+ * eigml_sticker_library_save:
+ * @self: a library
+ * @path: a JSON lines file
+ * @error: return location for a #GError
+ *
+ * Writes the library, atomically (a temporary file renamed over @path):
+ * a crash never leaves a partial library. Stickers read from a file keep
+ * their line as read; their `file` stays relative to that file's folder.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_sticker_library_save (EigmlStickerLibrary *self,
+                            const char *path,
+                            GError **error)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), FALSE);
+  for (guint i = 0; i < self->stickers->len; i++)
+    {
+      Sticker *s = g_ptr_array_index (self->stickers, i);
+
+      if (s->line != NULL)
+        g_string_append (out, s->line);
+      else
+        {
+          g_autofree char *id = g_strescape (s->id, NULL);
+          g_autofree char *file = g_strescape (s->path, NULL);
+          g_string_append_printf (out, "{\"id\": \"%s\", \"file\": \"%s\"}", id, file);
+        }
+      g_string_append_c (out, '\n');
+    }
+  return g_file_set_contents_full (path, out->str, (gssize) out->len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+/**
+ * eigml_sticker_library_get_fingerprint:
+ * @self: a library
+ *
+ * A hash of every sticker's id and image (path, size, modification time
+ * to the nanosecond, inode): it changes when a sticker or an image file
+ * changes. Embedding caches are
+ * keyed by it.
+ *
+ * Returns: (transfer full): a hex SHA-256
+ *
+ * Since: 1.0
+ */
+char *
+eigml_sticker_library_get_fingerprint (EigmlStickerLibrary *self)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), NULL);
+  for (guint i = 0; i < self->stickers->len; i++)
+    {
+      Sticker *s = g_ptr_array_index (self->stickers, i);
+      GStatBuf st = { 0 };
+      char stamp[64];
+
+      g_checksum_update (sum, (const guchar *) s->id, -1);
+      g_checksum_update (sum, (const guchar *) "\x1f", 1);
+      g_checksum_update (sum, (const guchar *) s->path, -1);
+      if (g_stat (s->path, &st) == 0)
+        {
+          g_snprintf (stamp, sizeof stamp,
+                      "\x1f%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ".%09ld:%" G_GUINT64_FORMAT,
+                      (gint64) st.st_size, (gint64) st.st_mtime, (long) st.st_mtim.tv_nsec,
+                      (guint64) st.st_ino);
+          g_checksum_update (sum, (const guchar *) stamp, -1);
+        }
+      g_checksum_update (sum, (const guchar *) "\n", 1);
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}

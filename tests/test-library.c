@@ -1,0 +1,333 @@
+/* test-library.c: EigmlStickerLibrary (files, folders, errors, atomic save,
+ * fingerprints) and whole-library retrieval through EigmlRanker (the
+ * embedding cache and its invalidation; two stages equal exhaustive
+ * scoring when the first stage keeps everything).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "op-harness.h"
+#include "test-images-fixtures.h"
+#include <eigml/eigml.h>
+#include "eigml-trainer-private.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+
+#define N_STICKERS 40
+
+#define TINY_MODEL \
+  "{\"text_encoder\": {\"hidden_size\": 32, \"num_hidden_layers\": 1, \"num_attention_heads\": 2," \
+  " \"intermediate_size\": 64, \"vocab_size\": 40, \"max_position_embeddings\": 24}," \
+  " \"vision_encoder\": {\"hidden_size\": 32, \"num_hidden_layers\": 1, \"num_attention_heads\": 2," \
+  " \"intermediate_size\": 64, \"image_size\": 16, \"patch_size\": 8}," \
+  " \"max_len\": 12, \"knowledge_len\": 6, \"n_candidates\": 4, \"proj_dim\": 16," \
+  " \"fusion_heads\": 2, \"fusion_ffn\": 48}"
+
+static char *
+make_library (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("eigml-library-XXXXXX", &error);
+  g_autofree char *img = g_build_filename (dir, "img", NULL);
+  GString *lines = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  g_mkdir (img, 0755);
+  for (guint s = 0; s < N_STICKERS; s++)
+    {
+      g_autofree guint8 *px = fixture_pattern (16, 16, 3, 500 + s);
+      g_autoptr (GBytes) png = fixture_pixbuf_save (px, 16, 16, 3, "png", NULL);
+      g_autofree char *name = g_strdup_printf ("s%02u.png", s);
+
+      g_free (fixture_write (img, name, png));
+      g_string_append_printf (lines, "{\"id\": \"s%02u\", \"file\": \"img/s%02u.png\", \"label\": "
+                              "{\"en\": \"sticker %u\", \"zh\": \"贴纸%u\"}, \"emotion\": %s, "
+                              "\"extra\": [1, 2]}\n", s, s, s, s,
+                              s % 4 == 0 ? "\"乐\"" : s % 4 == 1 ? "\"哀\"" : "null");
+    }
+  {
+    g_autoptr (GBytes) b = g_bytes_new (lines->str, lines->len);
+    g_free (fixture_write (dir, "library.jsonl", b));
+  }
+  {
+    const char *vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhappy\nsad\ncat\n";
+    g_autoptr (GBytes) v = g_bytes_new_static (vocab, strlen (vocab));
+    g_free (fixture_write (dir, "vocab.txt", v));
+  }
+  g_string_free (lines, TRUE);
+  return dir;
+}
+
+static void
+remove_all (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_all (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+write_text (const char *dir,
+            const char *name,
+            const char *text)
+{
+  g_autoptr (GBytes) b = g_bytes_new (text, strlen (text));
+  g_free (fixture_write (dir, name, b));
+}
+
+static void
+test_library_file (void)
+{
+  g_autofree char *dir = make_library ();
+  g_autofree char *file = g_build_filename (dir, "library.jsonl", NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy.jsonl", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlStickerLibrary) lib = eigml_sticker_library_new_from_file (file, &error);
+  g_autoptr (EigmlStickerLibrary) back = NULL;
+  g_autofree char *fp1 = NULL, *fp2 = NULL;
+  guint index = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (eigml_sticker_library_get_n_stickers (lib), ==, N_STICKERS);
+  g_assert_cmpstr (eigml_sticker_library_get_id (lib, 5), ==, "s05");
+  g_assert_true (g_str_has_suffix (eigml_sticker_library_get_path (lib, 5), "/img/s05.png"));
+  g_assert_cmpstr (eigml_sticker_library_get_label (lib, 5, "zh"), ==, "贴纸5");
+  g_assert_cmpstr (eigml_sticker_library_get_label (lib, 5, "en"), ==, "sticker 5");
+  g_assert_cmpstr (eigml_sticker_library_get_emotion (lib, 4), ==, "乐");
+  g_assert_cmpstr (eigml_sticker_library_get_emotion (lib, 5), ==, "哀");
+  g_assert_null (eigml_sticker_library_get_emotion (lib, 6));
+  g_assert_true (eigml_sticker_library_lookup (lib, "s17", &index));
+  g_assert_cmpuint (index, ==, 17);
+  g_assert_false (eigml_sticker_library_lookup (lib, "nope", NULL));
+
+  /* add and save atomically; the reloaded library is the same plus one */
+  {
+    g_autofree char *img = g_build_filename (dir, "img", "s03.png", NULL);
+    g_assert_true (eigml_sticker_library_add (lib, "new", img, "new one", NULL, "惊", &error));
+    g_assert_no_error (error);
+    g_assert_false (eigml_sticker_library_add (lib, "new", img, NULL, NULL, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "twice"));
+    g_clear_error (&error);
+    g_assert_false (eigml_sticker_library_add (lib, "x", "/nonexistent.png", NULL, NULL, NULL,
+                                               &error));
+    g_clear_error (&error);
+    g_assert_false (eigml_sticker_library_add (lib, "y", img, NULL, NULL, "happy", &error));
+    g_assert_nonnull (strstr (error->message, "not one of"));
+    g_clear_error (&error);
+  }
+  g_assert_true (eigml_sticker_library_save (lib, copy, &error));
+  back = eigml_sticker_library_new_from_file (copy, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (eigml_sticker_library_get_n_stickers (back), ==, N_STICKERS + 1);
+  g_assert_cmpstr (eigml_sticker_library_get_emotion (back, N_STICKERS), ==, "惊");
+  g_assert_cmpstr (eigml_sticker_library_get_path (back, 3), ==,
+                   eigml_sticker_library_get_path (lib, 3));
+
+  /* the fingerprint follows ids and images */
+  fp1 = eigml_sticker_library_get_fingerprint (back);
+  {
+    g_autofree char *img = g_build_filename (dir, "img", "s07.png", NULL);
+    g_autofree guint8 *px = fixture_pattern (16, 16, 3, 999);
+    g_autoptr (GBytes) png = fixture_pixbuf_save (px, 16, 16, 3, "png", NULL);
+    g_autoptr (EigmlStickerLibrary) again = NULL;
+    g_autofree char *other = g_build_filename (dir, "img", NULL);
+
+    g_autofree char *same = eigml_sticker_library_get_fingerprint (back);
+
+    g_assert_cmpstr (fp1, ==, same);
+    g_free (fixture_write (other, "s07.png", png));
+    g_usleep (G_USEC_PER_SEC / 100);
+    again = eigml_sticker_library_new_from_file (copy, &error);
+    g_assert_no_error (error);
+    fp2 = eigml_sticker_library_get_fingerprint (again);
+  }
+  g_assert_cmpstr (fp1, !=, fp2);
+  remove_all (dir);
+}
+
+static void
+test_library_errors (void)
+{
+  g_autofree char *dir = make_library ();
+  struct
+  {
+    const char *text;
+    const char *message;
+  } cases[] = {
+    { "{\"id\": \"a\", \"file\": \"img/s00.png\"}\n{\"id\": \"a\", \"file\": \"img/s01.png\"}\n",
+      "bad.jsonl:2: sticker id \"a\" is there twice" },
+    { "{\"id\": \"a\", \"file\": \"img/none.png\"}\n", "bad.jsonl:1: image" },
+    { "\n\n{\"id\": \"a\", \"file\": 3}\n", "bad.jsonl:3: field 'file'" },
+    { "{\"id\": \"a\", \"file\": \"img/s00.png\", \"emotion\": 2}\n", "bad.jsonl:1: field 'emotion'" },
+    { "{\"id\": \"a\", \"file\": \"img/s00.png\", \"emotion\": \"joy\"}\n", "not one of" },
+    { "{\"id\": \"a\", \"file\": \"img/s00.png\"\n", "bad.jsonl:1:" },
+    { "[1]\n", "bad.jsonl:1: expected an object" },
+    { "{\"file\": \"img/s00.png\"}\n", "bad.jsonl:1: a sticker needs a non-empty id" },
+    { "\xff\xfe\n", "not UTF-8" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *file = g_build_filename (dir, "bad.jsonl", NULL);
+      g_autoptr (EigmlStickerLibrary) lib = NULL;
+
+      write_text (dir, "bad.jsonl", cases[i].text);
+      lib = eigml_sticker_library_new_from_file (file, &error);
+      g_assert_null (lib);
+      g_assert_nonnull (error);
+      if (strstr (error->message, cases[i].message) == NULL)
+        g_error ("case %u: \"%s\" lacks \"%s\"", i, error->message, cases[i].message);
+    }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *img = g_build_filename (dir, "img", NULL);
+    g_autoptr (EigmlStickerLibrary) lib = eigml_sticker_library_new_from_folder (img, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (eigml_sticker_library_get_n_stickers (lib), ==, N_STICKERS);
+    g_assert_cmpstr (eigml_sticker_library_get_id (lib, 0), ==, "s00");
+    {
+      g_autofree char *empty = g_build_filename (dir, "empty", NULL);
+      g_mkdir (empty, 0755);
+      g_assert_null (eigml_sticker_library_new_from_folder (empty, &error));
+      g_assert_nonnull (strstr (error->message, "no sticker images"));
+    }
+  }
+  remove_all (dir);
+}
+
+static EigmlModel *
+tiny_model (guint64 seed)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlModelConfig) c = eigml_model_config_new_from_data (TINY_MODEL, -1, &error);
+  EigmlModel *m;
+
+  g_assert_no_error (error);
+  m = eigml_model_new (harness_context (EIGML_BACKEND_CPU), c, seed, &error);
+  g_assert_no_error (error);
+  return m;
+}
+
+static void
+test_rank_library (void)
+{
+  g_autofree char *dir = make_library ();
+  g_autofree char *file = g_build_filename (dir, "library.jsonl", NULL);
+  g_autofree char *vocab = g_build_filename (dir, "vocab.txt", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlStickerLibrary) lib = eigml_sticker_library_new_from_file (file, &error);
+  g_autoptr (EigmlTokenizer) tok = eigml_tokenizer_new_from_file (vocab, &error);
+  g_autoptr (EigmlModel) model = tiny_model (3);
+  g_autoptr (EigmlRanker) ranker = eigml_ranker_new (model, tok);
+  const char *turns[] = { "happy cat", "sad", NULL };
+  g_autofree guint *idx = NULL;
+  g_autofree float *sc = NULL;
+  gsize n = 0;
+
+  g_assert_no_error (error);
+  /* no library yet */
+  g_assert_false (eigml_ranker_rank_library (ranker, turns, NULL, 0, 5, &idx, &sc, &n, &error));
+  g_assert_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_assert_true (eigml_ranker_set_library (ranker, lib, cache, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (eigml_ranker_get_library_from_cache (ranker));
+
+  /* the first stage keeping every sticker: the result is exhaustive
+   * scoring's top 5 */
+  eigml_ranker_set_first_stage_size (ranker, N_STICKERS);
+  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 5, &idx, &sc, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 5);
+  {
+    g_autofree const char **paths = g_new0 (const char *, N_STICKERS + 1);
+    g_autofree float *all = NULL;
+    gsize n_all = 0;
+    guint better = 0;
+
+    for (guint i = 0; i < N_STICKERS; i++)
+      paths[i] = eigml_sticker_library_get_path (lib, i);
+    all = eigml_ranker_score (ranker, turns, NULL, 0, paths, &n_all, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < 5; i++)
+      {
+        g_assert_cmpfloat (sc[i], ==, all[idx[i]]);
+        if (i > 0)
+          g_assert_cmpfloat (sc[i], <=, sc[i - 1]);
+      }
+    for (guint i = 0; i < N_STICKERS; i++)
+      if (all[i] > sc[4])
+        better++;
+    g_assert_cmpuint (better, <=, 4);
+  }
+  g_clear_pointer (&idx, g_free);
+  g_clear_pointer (&sc, g_free);
+
+  /* a small first stage: scores are the full model's, best first */
+  eigml_ranker_set_first_stage_size (ranker, 8);
+  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 3, &idx, &sc, &n, &error));
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_true (sc[0] >= sc[1] && sc[1] >= sc[2]);
+  {
+    g_autofree guint *bad_idx = NULL;
+    g_autofree float *bad_sc = NULL;
+    gsize bad_n = 0;
+
+    g_assert_false (eigml_ranker_rank_library (ranker, turns, NULL, 0, 0, &bad_idx, &bad_sc,
+                                               &bad_n, &error));
+    g_assert_nonnull (strstr (error->message, "top_k"));
+    g_clear_error (&error);
+  }
+
+  /* a second ranker on the same model reads the cache; another model
+   * (other weights) does not */
+  {
+    g_autoptr (EigmlRanker) r2 = eigml_ranker_new (model, tok);
+    g_autoptr (EigmlModel) other = tiny_model (4);
+    g_autoptr (EigmlRanker) r3 = eigml_ranker_new (other, tok);
+    g_autofree guint *i2 = NULL;
+    g_autofree float *s2 = NULL;
+    gsize n2 = 0;
+
+    g_assert_true (eigml_ranker_set_library (r2, lib, cache, NULL, &error));
+    g_assert_true (eigml_ranker_get_library_from_cache (r2));
+    eigml_ranker_set_first_stage_size (r2, 8);
+    g_assert_true (eigml_ranker_rank_library (r2, turns, NULL, 0, 3, &i2, &s2, &n2, &error));
+    g_assert_cmpmem (i2, n2 * sizeof (guint), idx, n * sizeof (guint));
+    g_assert_cmpmem (s2, n2 * sizeof (float), sc, n * sizeof (float));
+    g_assert_true (eigml_ranker_set_library (r3, lib, cache, NULL, &error));
+    g_assert_false (eigml_ranker_get_library_from_cache (r3));
+    g_assert_no_error (error);
+  }
+  remove_all (dir);
+}
+
+int
+main (int argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cpu/library/file", test_library_file);
+  g_test_add_func ("/cpu/library/errors", test_library_errors);
+  g_test_add_func ("/cpu/library/rank", test_rank_library);
+  {
+    int status = g_test_run ();
+    harness_cleanup ();
+    return status;
+  }
+}
