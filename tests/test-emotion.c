@@ -702,6 +702,74 @@ test_jieba_load_time (void)
                   tokens->len, (t3 - t2) / 1e6, text->len / 1e6 / ((t3 - t2) / 1e6));
 }
 
+/* Random bytes (from pieces that matter to the parsers) as text, as a
+ * lexicon and as an HMM table; mutations of valid ones. Nothing may crash;
+ * valid UTF-8 text must segment into tokens that join back into it. */
+static void
+test_random_input (void)
+{
+  static const char *const pieces[] = {
+    "开心", "一", "\t", "\n", "\r", " ", "#", "'", "\"", "\\", "\\u4e00", "\\x4", "{", "}", ":",
+    ",", "P", "=", "-", "1", ".", "e", "%", "a", "乐", "joy", "\xe2\x80\x99", "\xff", "\xe4\xb8",
+    "\xf0\x9f\x98\x80", "\xc0\x80", "u'", "r'", "from x import y\n", "\\\n",
+  };
+  g_autoptr (EigmlEmotionAnnotator) annotator = test_annotator ();
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autofree char *path = g_build_filename (tmpdir, "random.tsv", NULL);
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) v = NULL;
+      g_autoptr (EigmlEmotionResult) result = NULL;
+      g_auto (GStrv) tokens = NULL;
+      gboolean valid;
+
+      g_string_truncate (s, 0);
+      if (round % 4 == 0)
+        g_string_append (s, round % 8 ? small_emit : test_lexicon);
+      for (guint i = g_test_rand_int_range (0, 24); i > 0; i--)
+        {
+          const char *piece = pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))];
+
+          if (s->len > 0 && g_test_rand_bit ())
+            g_string_insert (s, g_test_rand_int_range (0, s->len), piece);
+          else
+            g_string_append (s, piece);
+        }
+      valid = g_utf8_validate (s->str, s->len, NULL);
+
+      v = eigml_jieba_parse_python_dict ("r.py", s->str, s->len, &error);
+      g_assert_true ((v == NULL) == (error != NULL));
+      g_clear_error (&error);
+
+      g_free (write_file ("random.tsv", s->str, (gssize) s->len));
+      if (!eigml_emotion_annotator_load_lexicon (annotator, path, &error))
+        {
+          g_assert_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT);
+          g_assert_true (g_str_has_prefix (error->message, path));
+          g_clear_error (&error);
+        }
+
+      tokens = eigml_emotion_annotator_segment (annotator, s->str, &error);
+      result = eigml_emotion_annotator_annotate (annotator, s->str, NULL);
+      if (!valid)
+        {
+          g_assert_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT);
+          g_assert_null (tokens);
+          g_assert_null (result);
+          continue;
+        }
+      g_assert_no_error (error);
+      g_assert_nonnull (result);
+      {
+        g_autofree char *joined = g_strjoinv ("", tokens);
+
+        g_assert_cmpstr (joined, ==, s->str);
+      }
+    }
+}
+
 typedef struct
 {
   EigmlEmotionAnnotator *annotator;
@@ -769,6 +837,7 @@ main (int argc,
   g_test_add_func ("/emotion/annotate/dialogue", test_annotate_dialogue);
   g_test_add_func ("/emotion/lexicon/errors", test_lexicon_errors);
   g_test_add_func ("/emotion/lexicon/default", test_default_lexicons);
+  g_test_add_func ("/emotion/random-input", test_random_input);
   /* last: GLib's setenv () is not safe once threads exist */
   g_test_add_func ("/emotion/threads/annotate", test_threads);
 
