@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "eigml-types.h"
+#include "eigml-emotion-annotator.h"
 
 G_BEGIN_DECLS
 
@@ -45,5 +45,11 @@ gboolean eigml_emotion_lexicon_parse (const char *path,
                                       GPtrArray *words,
                                       GByteArray *emotions,
                                       GError **error);
+
+/* A result of @counts, taking @words (char *) and @emotions (EigmlEmotion):
+ * the matches in text order (eigml-emotion-result.c) */
+EigmlEmotionResult *eigml_emotion_result_new (const guint counts[EIGML_EMOTION_N_CATEGORIES],
+                                              GPtrArray *words,
+                                              GArray *emotions);
 
 G_END_DECLS

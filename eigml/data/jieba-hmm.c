@@ -317,7 +317,8 @@ read_dict (Reader *r,
             return FALSE;
           skip_space (r, TRUE);
         }
-      if (memchr (key->str, '\0', key->len) != NULL || !g_utf8_validate_len (key->str, key->len, NULL))
+      if (memchr (key->str, '\0', key->len) != NULL ||
+          !g_utf8_validate_len (key->str, key->len, NULL))
         return fail_at (r, key_at, error, "the key is not valid UTF-8 text without NUL");
       if (r->p >= r->end || *r->p != ':')
         return fail_at (r, r->p, error, "expected ':' after the key");
