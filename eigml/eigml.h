@@ -13,6 +13,7 @@
 #include <eigml/eigml-error.h>
 #include <eigml/eigml-context.h>
 #include <eigml/eigml-dataset.h>
+#include <eigml/eigml-emotion-annotator.h>
 #include <eigml/eigml-tensor.h>
 #include <eigml/eigml-encoder.h>
 #include <eigml/eigml-text-encoder.h>
