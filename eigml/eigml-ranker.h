@@ -15,6 +15,7 @@
 #include <eigml/eigml-dataset.h>
 #include <eigml/eigml-metrics.h>
 #include <eigml/eigml-sticker-library.h>
+#include <eigml/eigml-emotion-annotator.h>
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,12 @@ EigmlTruncation eigml_ranker_get_truncation (EigmlRanker *self);
 EIGML_AVAILABLE_IN_ALL
 void eigml_ranker_set_truncation (EigmlRanker *self,
                                   EigmlTruncation truncation);
+
+EIGML_AVAILABLE_IN_ALL
+EigmlEmotionAnnotator *eigml_ranker_get_emotion_annotator (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_emotion_annotator (EigmlRanker *self,
+                                         EigmlEmotionAnnotator *annotator);
 
 EIGML_AVAILABLE_IN_ALL
 float *eigml_ranker_score (EigmlRanker *self,

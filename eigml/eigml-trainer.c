@@ -50,6 +50,7 @@ struct _EigmlTrainer
   EigmlTokenizer *tokenizer;
   EigmlDataset *train;
   EigmlDataset *validation;
+  EigmlEmotionAnnotator *annotator;
   EigmlTrainOptions o;
   EigmlTrainState state;
   guint64 total_steps;
@@ -107,6 +108,7 @@ eigml_trainer_finalize (GObject *object)
   g_clear_object (&self->tokenizer);
   g_clear_object (&self->train);
   g_clear_object (&self->validation);
+  g_clear_object (&self->annotator);
   g_free (self->o.schedule);
   g_free (self->o.output_dir);
   G_OBJECT_CLASS (eigml_trainer_parent_class)->finalize (object);
@@ -503,6 +505,41 @@ eigml_trainer_get_tokenizer (EigmlTrainer *self)
 }
 
 /**
+ * eigml_trainer_get_emotion_annotator:
+ * @self: a trainer
+ *
+ * Returns: (transfer none) (nullable): the annotator of dialogue emotions
+ *
+ * Since: 1.0
+ */
+EigmlEmotionAnnotator *
+eigml_trainer_get_emotion_annotator (EigmlTrainer *self)
+{
+  g_return_val_if_fail (EIGML_IS_TRAINER (self), NULL);
+  return self->annotator;
+}
+
+/**
+ * eigml_trainer_set_emotion_annotator:
+ * @self: a trainer
+ * @annotator: (nullable): an annotator
+ *
+ * With an annotator, every dialogue's emotion e_t (training and
+ * validation) is the annotator's on its turns, as the paper derives it with
+ * cnsenti, and the datasets' `emotion` fields are not read. (Config files:
+ * `data.emotion_source: "annotator"`.)
+ *
+ * Since: 1.0
+ */
+void
+eigml_trainer_set_emotion_annotator (EigmlTrainer *self,
+                                     EigmlEmotionAnnotator *annotator)
+{
+  g_return_if_fail (EIGML_IS_TRAINER (self));
+  g_set_object (&self->annotator, annotator);
+}
+
+/**
  * eigml_trainer_get_step:
  * @self: a trainer
  *
@@ -718,6 +755,7 @@ validate (EigmlTrainer *self,
   ranker = eigml_ranker_new (self->model, self->tokenizer);
   eigml_ranker_set_batch_size (ranker, self->o.batch_size);
   eigml_ranker_set_truncation (ranker, self->o.truncation);
+  eigml_ranker_set_emotion_annotator (ranker, self->annotator);
   metrics = eigml_metrics_new (EIGML_METRICS_STANDARD);
   if (!eigml_ranker_evaluate (ranker, self->validation, metrics, self->o.validation_examples,
                               cancellable, error))
@@ -891,6 +929,7 @@ eigml_trainer_train (EigmlTrainer *self,
   batcher.images = images;
   batcher.config = c;
   batcher.truncation = self->o.truncation;
+  batcher.annotator = self->annotator;
 
   if (!build_graphs (self, &gr, error))
     goto out;

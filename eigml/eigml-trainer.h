@@ -13,6 +13,7 @@
 #include <eigml/eigml-model.h>
 #include <eigml/eigml-tokenizer.h>
 #include <eigml/eigml-dataset.h>
+#include <eigml/eigml-emotion-annotator.h>
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,11 @@ EIGML_AVAILABLE_IN_ALL
 EigmlModel *eigml_trainer_get_model (EigmlTrainer *self);
 EIGML_AVAILABLE_IN_ALL
 EigmlTokenizer *eigml_trainer_get_tokenizer (EigmlTrainer *self);
+EIGML_AVAILABLE_IN_ALL
+EigmlEmotionAnnotator *eigml_trainer_get_emotion_annotator (EigmlTrainer *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_trainer_set_emotion_annotator (EigmlTrainer *self,
+                                          EigmlEmotionAnnotator *annotator);
 EIGML_AVAILABLE_IN_ALL
 guint64 eigml_trainer_get_step (EigmlTrainer *self);
 EIGML_AVAILABLE_IN_ALL

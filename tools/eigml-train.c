@@ -254,7 +254,7 @@ eigml_tool_eval (int argc,
   g_autofree char *data = NULL, *format_name = NULL, *split = NULL, *file = NULL;
   g_autofree char *checkpoint = NULL, *config = NULL, *init = NULL, *vocab = NULL;
   g_autofree char *predictions = NULL, *backend_name = NULL, *scorer = NULL;
-  g_autofree char *emotion_file = NULL, *intent_file = NULL;
+  g_autofree char *emotion_file = NULL, *intent_file = NULL, *emotion_source = NULL;
   gboolean json = FALSE, skip_bad = FALSE;
   gint batch_size = 16, max_examples = 0, n_candidates = 10;
   gint64 seed = 42;
@@ -281,6 +281,9 @@ eigml_tool_eval (int argc,
       "candidates per example where the dataset builds them (10)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "the candidate order and tie seed (42)", "N" },
     { "emotion-file", 0, 0, G_OPTION_ARG_FILENAME, &emotion_file, "emotion sidecar", "FILE" },
+    { "emotion-source", 0, 0, G_OPTION_ARG_STRING, &emotion_source,
+      "dataset (the examples' emotion, default) or annotator (the lexicon annotator on the "
+      "dialogue, as the model was trained with data.emotion_source)", "NAME" },
     { "intent-file", 0, 0, G_OPTION_ARG_FILENAME, &intent_file, "intent sidecar", "FILE" },
     { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &skip_bad, "skip and count malformed examples", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
@@ -365,6 +368,19 @@ eigml_tool_eval (int argc,
 
   ranker = eigml_ranker_new (model, tokenizer);
   eigml_ranker_set_batch_size (ranker, (guint) batch_size);
+  if (emotion_source != NULL && g_str_equal (emotion_source, "annotator"))
+    {
+      g_autoptr (EigmlEmotionAnnotator) annotator = eigml_emotion_annotator_new (&error);
+
+      if (annotator == NULL)
+        return eigml_tool_fail ("eval", error);
+      eigml_ranker_set_emotion_annotator (ranker, annotator);
+    }
+  else if (emotion_source != NULL && !g_str_equal (emotion_source, "dataset"))
+    {
+      fprintf (stderr, "eigml eval: --emotion-source is dataset or annotator\n");
+      return 2;
+    }
   g_signal_connect (ranker, "progress", G_CALLBACK (on_eval_progress), &terminal);
   metrics = eigml_metrics_new (kind);
   eigml_metrics_set_seed (metrics, (guint64) seed);
@@ -430,7 +446,8 @@ eigml_tool_select (int argc,
     { "stickers", 's', 0, G_OPTION_ARG_FILENAME, &stickers,
       "a folder of sticker images (PNG, JPEG, GIF, WebP, .npy)", "DIR" },
     { "emotion", 'e', 0, G_OPTION_ARG_STRING, &emotion,
-      "the dialogue's emotion: one of 好 乐 哀 怒 惧 恶 惊 (default: none)", "CATEGORY" },
+      "the dialogue's emotion: one of 好 乐 哀 怒 惧 恶 惊, or none (default: the lexicon "
+      "annotator's)", "CATEGORY" },
     { "top", 'n', 0, G_OPTION_ARG_INT, &top, "how many to print (10; 0: all)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
@@ -460,7 +477,9 @@ eigml_tool_select (int argc,
                        "required\n");
       return 2;
     }
-  if (emotion != NULL)
+  if (emotion != NULL && g_str_equal (emotion, "none"))
+    has_emotion = TRUE;   /* all zero: no emotion */
+  else if (emotion != NULL)
     {
       for (guint i = 0; categories[i] != NULL && !has_emotion; i++)
         if (g_str_equal (emotion, categories[i]))
@@ -504,6 +523,21 @@ eigml_tool_select (int argc,
       return 1;
     }
   ranker = eigml_ranker_new (model, tokenizer);
+  if (!has_emotion)
+    {
+      g_autoptr (EigmlEmotionAnnotator) annotator = eigml_emotion_annotator_new (&error);
+      g_autoptr (EigmlEmotionResult) r = NULL;
+
+      if (annotator == NULL)
+        return eigml_tool_fail ("select", error);
+      r = eigml_emotion_annotator_annotate_dialogue (annotator, (const char *const *) turns,
+                                                     &error);
+      if (r == NULL)
+        return eigml_tool_fail ("select", error);
+      if (!json)
+        printf ("emotion: %s\n", eigml_emotion_get_name (eigml_emotion_result_get_label (r), TRUE));
+      eigml_ranker_set_emotion_annotator (ranker, annotator);
+    }
   scores = eigml_ranker_score (ranker, (const char *const *) turns, has_emotion ? dist : NULL,
                                has_emotion ? 7 : 0, (const char *const *) paths->pdata, &n_scores,
                                &error);

@@ -126,6 +126,32 @@ load_patches (const EigmlBatcher *self,
 }
 
 gboolean
+eigml_batcher_annotate (EigmlEmotionAnnotator *annotator,
+                        const char *const *turns,
+                        float *dist,
+                        guint n_emotions,
+                        GError **error)
+{
+  g_autoptr (EigmlEmotionResult) r = NULL;
+  const float *d;
+  gsize n = 0;
+
+  r = eigml_emotion_annotator_annotate_dialogue (annotator, turns, error);
+  if (r == NULL)
+    return FALSE;
+  d = eigml_emotion_result_get_distribution (r, &n);
+  if (n != n_emotions)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_SHAPE,
+                   "the annotator gives %" G_GSIZE_FORMAT " emotion categories; the model has %u",
+                   n, n_emotions);
+      return FALSE;
+    }
+  memcpy (dist, d, n * sizeof (float));
+  return TRUE;
+}
+
+gboolean
 eigml_batcher_fill (const EigmlBatcher *self,
                     EigmlExample **examples,
                     guint n,
@@ -171,7 +197,15 @@ eigml_batcher_fill (const EigmlBatcher *self,
                                  error))
             goto fail_at;
         }
-      emotion = eigml_example_get_emotion (ex, &n_emotion);
+      if (self->annotator != NULL)
+        {
+          if (!eigml_batcher_annotate (self->annotator, turns ? turns : no_turns,
+                                       out->emo_dist + i * E, (guint) E, error))
+            goto fail_at;
+          emotion = NULL;
+        }
+      else
+        emotion = eigml_example_get_emotion (ex, &n_emotion);
       if (emotion != NULL)
         {
           if (n_emotion != (gsize) E)
@@ -235,6 +269,9 @@ eigml_batcher_fill_dialogue (const EigmlBatcher *self,
     }
   if (emotion != NULL)
     memcpy (out->emo_dist, emotion, c->n_emotions * sizeof (float));
+  else if (self->annotator != NULL &&
+           !eigml_batcher_annotate (self->annotator, turns, out->emo_dist, c->n_emotions, error))
+    goto fail;
   for (guint k = 0; k < n_paths; k++)
     crop[k] = k;
   out->patches = load_patches (self, paths, crop, n_paths, 0, error);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "eigml-dataset.h"
+#include "eigml-emotion-annotator.h"
 #include "eigml-image-processor.h"
 #include "eigml-tokenizer.h"
 #include "model/model-private.h"
@@ -17,7 +18,14 @@ typedef struct
   EigmlImageProcessor *images;     /* train mode: seeded crops; else resize */
   const EigmlModelConfig *config;
   EigmlTruncation truncation;
+  /* when set, e_t comes from this annotator on the dialogue's turns (the
+   * paper's cnsenti), not from the dataset's emotion field */
+  EigmlEmotionAnnotator *annotator;
 } EigmlBatcher;
+
+/* e_t of a dialogue from @annotator into @dist[7] (zeros: no emotion) */
+gboolean eigml_batcher_annotate (EigmlEmotionAnnotator *annotator, const char *const *turns,
+                                 float *dist, guint n_emotions, GError **error);
 
 /* The COMET relations in the order of the model's knowledge rows. */
 extern const char *const eigml_relation_names[EIGML_N_RELATIONS];

@@ -426,6 +426,27 @@ eigml_trainer_new_from_config (EigmlContext *context,
     }
 
   trainer = eigml_trainer_new (model, tokenizer, train, validation);
+  s = get_string (data, path, "emotion_source", FALSE, error);
+  if (error != NULL && *error != NULL)
+    return NULL;
+  if (s != NULL && g_str_equal (s, "annotator"))
+    {
+      g_autoptr (EigmlEmotionAnnotator) annotator = eigml_emotion_annotator_new (error);
+
+      if (annotator == NULL)
+        {
+          g_prefix_error (error, "%s: data.emotion_source: ", path);
+          return NULL;
+        }
+      eigml_trainer_set_emotion_annotator (trainer, annotator);
+    }
+  else if (s != NULL && !g_str_equal (s, "dataset"))
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                   "%s: data.emotion_source: expected \"dataset\" or \"annotator\", got \"%s\"",
+                   path, s);
+      return NULL;
+    }
   if (topts != NULL)
     {
       g_autoptr (GList) members = json_object_get_members (topts);

@@ -546,9 +546,12 @@ def check_select(tmp, fix, out):
             "--stickers", stickers, "--top", 5]
     r = run(*args, cwd=tmp)
     lines = r.stdout.splitlines()
+    # the annotator's emotion of the dialogue, then the table
+    emotion_line = lines.pop(0) if lines and lines[0].startswith("emotion: ") else None
     rows = [re.fullmatch(r"\s*(\d+)\s+([0-9.]+)\s+(\S+)", l) for l in lines[1:]]
-    tap(r.returncode == 0 and len(lines) == 6 and lines[0].split() == ["rank", "score", "sticker"]
-        and all(rows), "select --top 5: a header and 5 ranked lines", show(r))
+    tap(r.returncode == 0 and emotion_line is not None and len(lines) == 6
+        and lines[0].split() == ["rank", "score", "sticker"]
+        and all(rows), "select --top 5: the emotion, a header and 5 ranked lines", show(r))
     rows = [m.groups() for m in rows if m]
     scores = [float(s) for _, s, _ in rows]
     tap(len(rows) == 5 and [int(k) for k, _, _ in rows] == [1, 2, 3, 4, 5] and
