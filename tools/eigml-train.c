@@ -245,6 +245,80 @@ model_files (const char *dir,
   return g_build_filename (dir, name, NULL);
 }
 
+/* The baselines without a model (docs/results.md): "random" ties every
+ * candidate, so the metrics' seeded tie order ranks them; "lexicon" scores
+ * 1 when the sticker's emotion class (from the library) is the lexicon
+ * annotator's label of the dialogue, else 0. */
+static gboolean
+evaluate_baseline (const char *baseline,
+                   EigmlDataset *dataset,
+                   const char *library_path,
+                   EigmlMetrics *metrics,
+                   guint max_examples,
+                   GError **error)
+{
+  g_autoptr (EigmlStickerLibrary) library = NULL;
+  g_autoptr (EigmlEmotionAnnotator) annotator = NULL;
+  g_autoptr (GHashTable) emotion_of = NULL;
+  gboolean lexicon = g_str_equal (baseline, "lexicon");
+  guint n = eigml_dataset_get_n_examples (dataset);
+
+  if (lexicon)
+    {
+      library = eigml_sticker_library_new_from_file (library_path, error);
+      if (library == NULL || (annotator = eigml_emotion_annotator_new (error)) == NULL)
+        return FALSE;
+      /* candidates name images; the library knows their emotion by file */
+      emotion_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < eigml_sticker_library_get_n_stickers (library); i++)
+        {
+          g_autofree char *real = g_canonicalize_filename (eigml_sticker_library_get_path (library,
+                                                                                          i), NULL);
+          g_hash_table_insert (emotion_of, g_steal_pointer (&real),
+                               (gpointer) eigml_sticker_library_get_emotion (library, i));
+        }
+    }
+  if (max_examples > 0 && max_examples < n)
+    n = max_examples;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (EigmlExample) ex = eigml_dataset_get_example (dataset, i, error);
+      g_autofree float *scores = NULL;
+      const char *label = NULL;
+      guint C;
+
+      if (ex == NULL)
+        return FALSE;
+      C = eigml_example_get_n_candidates (ex);
+      scores = g_new0 (float, C);
+      if (lexicon)
+        {
+          const char *const *turns = eigml_example_get_turn_texts (ex);
+          const char *const none[1] = { NULL };
+          g_autoptr (EigmlEmotionResult) r =
+            eigml_emotion_annotator_annotate_dialogue (annotator, turns ? turns : none, error);
+          EigmlEmotion e;
+
+          if (r == NULL)
+            return FALSE;
+          e = eigml_emotion_result_get_label (r);
+          label = e == EIGML_EMOTION_NONE ? NULL : eigml_emotion_get_name (e, TRUE);
+          for (guint k = 0; k < C && label != NULL; k++)
+            {
+              const char *path = eigml_example_get_candidate_path (ex, k);
+              g_autofree char *real = path ? g_canonicalize_filename (path, NULL) : NULL;
+              const char *cls = real ? g_hash_table_lookup (emotion_of, real) : NULL;
+
+              scores[k] = cls != NULL && g_str_equal (cls, label) ? 1.0f : 0.0f;
+            }
+        }
+      if (!eigml_metrics_add_positive (metrics, eigml_example_get_id (ex), scores, C,
+                                       eigml_example_get_positive (ex), error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 int
 eigml_tool_eval (int argc,
                  char **argv)
@@ -255,6 +329,7 @@ eigml_tool_eval (int argc,
   g_autofree char *checkpoint = NULL, *config = NULL, *init = NULL, *vocab = NULL;
   g_autofree char *predictions = NULL, *backend_name = NULL, *scorer = NULL;
   g_autofree char *emotion_file = NULL, *intent_file = NULL, *emotion_source = NULL;
+  g_autofree char *baseline = NULL, *library_path = NULL;
   gboolean json = FALSE, skip_bad = FALSE;
   gint batch_size = 16, max_examples = 0, n_candidates = 10;
   gint64 seed = 42;
@@ -269,6 +344,12 @@ eigml_tool_eval (int argc,
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
       "with --init random: a training or model config", "FILE" },
     { "init", 0, 0, G_OPTION_ARG_STRING, &init, "random: an untrained model (a baseline)", "KIND" },
+    { "baseline", 0, 0, G_OPTION_ARG_STRING, &baseline,
+      "no model: random (every candidate tied: the seeded tie order) or lexicon (1 when the "
+      "sticker's emotion class is the annotator's label of the dialogue; needs --library)",
+      "NAME" },
+    { "library", 0, 0, G_OPTION_ARG_FILENAME, &library_path,
+      "the sticker library (JSON lines) whose emotion classes --baseline lexicon reads", "FILE" },
     { "vocab", 0, 0, G_OPTION_ARG_FILENAME, &vocab, "the vocabulary for --init random", "FILE" },
     { "predictions", 'p', 0, G_OPTION_ARG_FILENAME, &predictions,
       "per-example predictions, JSON lines (default: predictions-SPLIT.jsonl in the checkpoint, "
@@ -307,9 +388,16 @@ eigml_tool_eval (int argc,
       fprintf (stderr, "eigml eval: --data DIR (or --file FILE) and --format NAME are required\n");
       return 2;
     }
-  if ((checkpoint == NULL) == (init == NULL))
+  if ((checkpoint != NULL) + (init != NULL) + (baseline != NULL) != 1)
     {
-      fprintf (stderr, "eigml eval: give --checkpoint DIR, or --config FILE --init random\n");
+      fprintf (stderr, "eigml eval: give --checkpoint DIR, --config FILE --init random, or "
+                       "--baseline random|lexicon\n");
+      return 2;
+    }
+  if (baseline != NULL && !g_str_equal (baseline, "random") &&
+      !(g_str_equal (baseline, "lexicon") && library_path != NULL))
+    {
+      fprintf (stderr, "eigml eval: --baseline is random, or lexicon with --library FILE\n");
       return 2;
     }
   if (init != NULL && (g_strcmp0 (init, "random") != 0 || config == NULL))
@@ -336,7 +424,9 @@ eigml_tool_eval (int argc,
   if (split == NULL)
     split = g_strdup ("test");
 
-  if (checkpoint != NULL)
+  if (baseline != NULL)
+    ;
+  else if (checkpoint != NULL)
     {
       g_autofree char *vocab_file = model_files (checkpoint, "vocab.txt");
 
@@ -347,7 +437,7 @@ eigml_tool_eval (int argc,
     }
   else if (!random_model (ctx, config, vocab, (guint64) seed, &model, &tokenizer, &error))
     return eigml_tool_fail ("eval", error);
-  if (tokenizer == NULL)
+  if (baseline == NULL && tokenizer == NULL)
     return eigml_tool_fail ("eval", error);
 
   if (file != NULL)
@@ -366,6 +456,16 @@ eigml_tool_eval (int argc,
     fprintf (stderr, "eigml eval: skipped %u malformed examples\n",
              eigml_dataset_get_n_skipped (dataset));
 
+  metrics = eigml_metrics_new (kind);
+  eigml_metrics_set_seed (metrics, (guint64) seed);
+  if (baseline != NULL)
+    {
+      if (!evaluate_baseline (baseline, dataset, library_path, metrics, (guint) max_examples,
+                              &error))
+        return eigml_tool_fail ("eval", error);
+      goto report;
+    }
+
   ranker = eigml_ranker_new (model, tokenizer);
   eigml_ranker_set_batch_size (ranker, (guint) batch_size);
   if (emotion_source != NULL && g_str_equal (emotion_source, "annotator"))
@@ -382,14 +482,17 @@ eigml_tool_eval (int argc,
       return 2;
     }
   g_signal_connect (ranker, "progress", G_CALLBACK (on_eval_progress), &terminal);
-  metrics = eigml_metrics_new (kind);
-  eigml_metrics_set_seed (metrics, (guint64) seed);
   if (!eigml_ranker_evaluate (ranker, dataset, metrics, (guint) max_examples, NULL, &error))
     return eigml_tool_fail ("eval", error);
 
+report:
+
   if (predictions == NULL)
     {
-      g_autofree char *name = g_strdup_printf ("predictions-%s.jsonl", file ? "file" : split);
+      g_autofree char *name = baseline != NULL
+                                ? g_strdup_printf ("predictions-%s-%s.jsonl", baseline,
+                                                   file ? "file" : split)
+                                : g_strdup_printf ("predictions-%s.jsonl", file ? "file" : split);
       predictions = checkpoint ? g_build_filename (checkpoint, name, NULL) : g_strdup (name);
     }
   if (!eigml_metrics_write_predictions (metrics, predictions, &error))
@@ -429,6 +532,68 @@ compare_strings (gconstpointer a,
   return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
 
+/* rank, score, sticker (and its id, emotion and labels from a library);
+ * @scores are indexed by @order[i] unless @scores_in_order */
+static void
+print_ranked (gboolean json,
+              GPtrArray *paths,
+              const guint *order,
+              const float *scores,
+              gsize n,
+              EigmlStickerLibrary *library,
+              gboolean scores_in_order)
+{
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "results");
+      json_builder_begin_array (b);
+      for (gsize i = 0; i < n; i++)
+        {
+          json_builder_begin_object (b);
+          if (library != NULL)
+            {
+              json_builder_set_member_name (b, "id");
+              json_builder_add_string_value (b, eigml_sticker_library_get_id (library, order[i]));
+            }
+          json_builder_set_member_name (b, "sticker");
+          json_builder_add_string_value (b, g_ptr_array_index (paths, order[i]));
+          json_builder_set_member_name (b, "score");
+          json_builder_add_double_value (b, scores[scores_in_order ? i : order[i]]);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      text = json_to_string (root, FALSE);
+      printf ("%s\n", text);
+      return;
+    }
+  printf (library ? "rank  score   sticker  emotion  label\n" : "rank  score   sticker\n");
+  for (gsize i = 0; i < n; i++)
+    {
+      float score = scores[scores_in_order ? i : order[i]];
+
+      if (library != NULL)
+        {
+          const char *emo = eigml_sticker_library_get_emotion (library, order[i]);
+          const char *zh = eigml_sticker_library_get_label (library, order[i], "zh");
+          const char *en = eigml_sticker_library_get_label (library, order[i], "en");
+
+          printf ("%4" G_GSIZE_FORMAT "  %.4f  %s  %s  %s%s%s\n", i + 1, score,
+                  eigml_sticker_library_get_id (library, order[i]), emo ? emo : "-",
+                  zh ? zh : "", zh && en ? " / " : "", en ? en : "");
+        }
+      else
+        printf ("%4" G_GSIZE_FORMAT "  %.4f  %s\n", i + 1, score,
+                (const char *) g_ptr_array_index (paths, order[i]));
+    }
+}
+
 int
 eigml_tool_select (int argc,
                    char **argv)
@@ -436,6 +601,8 @@ eigml_tool_select (int argc,
   g_autoptr (GOptionContext) options = g_option_context_new ("- rank stickers for a dialogue");
   g_autoptr (GError) error = NULL;
   g_autofree char *checkpoint = NULL, *stickers = NULL, *backend_name = NULL, *emotion = NULL;
+  g_autofree char *library_path = NULL;
+  g_autoptr (EigmlStickerLibrary) library = NULL;
   g_auto (GStrv) turns = NULL;
   gint top = 10;
   gboolean json = FALSE;
@@ -445,6 +612,9 @@ eigml_tool_select (int argc,
       "a turn of the dialogue, oldest first (repeat for several)", "TEXT" },
     { "stickers", 's', 0, G_OPTION_ARG_FILENAME, &stickers,
       "a folder of sticker images (PNG, JPEG, GIF, WebP, .npy)", "DIR" },
+    { "library", 'l', 0, G_OPTION_ARG_FILENAME, &library_path,
+      "a sticker library (JSON lines, e.g. data/demo/library.jsonl): ranks all of it in two "
+      "stages (cached embeddings, then the full model on the nearest 64)", "FILE" },
     { "emotion", 'e', 0, G_OPTION_ARG_STRING, &emotion,
       "the dialogue's emotion: one of 好 乐 哀 怒 惧 恶 惊, or none (default: the lexicon "
       "annotator's)", "CATEGORY" },
@@ -471,10 +641,10 @@ eigml_tool_select (int argc,
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))
     return eigml_tool_fail ("select", error);
-  if (checkpoint == NULL || turns == NULL || stickers == NULL)
+  if (checkpoint == NULL || turns == NULL || (stickers == NULL) == (library_path == NULL))
     {
-      fprintf (stderr, "eigml select: --checkpoint DIR, --dialogue TEXT and --stickers DIR are "
-                       "required\n");
+      fprintf (stderr, "eigml select: --checkpoint DIR, --dialogue TEXT and one of --stickers DIR "
+                       "or --library FILE are required\n");
       return 2;
     }
   if (emotion != NULL && g_str_equal (emotion, "none"))
@@ -493,18 +663,27 @@ eigml_tool_select (int argc,
           return 2;
         }
     }
-  dir = g_dir_open (stickers, 0, &error);
-  if (dir == NULL)
+  if (library_path != NULL)
+    {
+      library = eigml_sticker_library_new_from_file (library_path, &error);
+      if (library == NULL)
+        return eigml_tool_fail ("select", error);
+      for (guint i = 0; i < eigml_sticker_library_get_n_stickers (library); i++)
+        g_ptr_array_add (paths, g_strdup (eigml_sticker_library_get_path (library, i)));
+    }
+  else if ((dir = g_dir_open (stickers, 0, &error)) == NULL)
     return eigml_tool_fail ("select", error);
-  while ((name = g_dir_read_name (dir)) != NULL)
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     if (is_image (name))
       g_ptr_array_add (paths, g_build_filename (stickers, name, NULL));
   if (paths->len == 0)
     {
-      fprintf (stderr, "eigml select: %s has no sticker images\n", stickers);
+      fprintf (stderr, "eigml select: %s has no sticker images\n",
+               stickers ? stickers : library_path);
       return 1;
     }
-  g_ptr_array_sort (paths, compare_strings);
+  if (library == NULL)
+    g_ptr_array_sort (paths, compare_strings);
   g_ptr_array_add (paths, NULL);
 
   if (!make_context (backend_name, &ctx, &error))
@@ -538,6 +717,28 @@ eigml_tool_select (int argc,
         printf ("emotion: %s\n", eigml_emotion_get_name (eigml_emotion_result_get_label (r), TRUE));
       eigml_ranker_set_emotion_annotator (ranker, annotator);
     }
+  if (library != NULL)
+    {
+      g_autofree guint *idx = NULL;
+      gsize n_res = 0;
+
+      if (top <= 0)
+        top = (gint) eigml_sticker_library_get_n_stickers (library);
+      if (!eigml_ranker_set_library (ranker, library, NULL, NULL, &error) ||
+          !eigml_ranker_rank_library (ranker, (const char *const *) turns,
+                                      has_emotion ? dist : NULL, has_emotion ? 7 : 0, (guint) top,
+                                      &idx, &scores, &n_res, &error))
+        return eigml_tool_fail ("select", error);
+      n_scores = n_res;
+      order = g_new (guint, n_res);
+      for (gsize i = 0; i < n_res; i++)
+        {
+          /* report library indices through the paths array */
+          order[i] = idx[i];
+        }
+      print_ranked (json, paths, order, scores, n_res, library, TRUE);
+      return 0;
+    }
   scores = eigml_ranker_score (ranker, (const char *const *) turns, has_emotion ? dist : NULL,
                                has_emotion ? 7 : 0, (const char *const *) paths->pdata, &n_scores,
                                &error);
@@ -557,34 +758,6 @@ eigml_tool_select (int argc,
       }
   if (top <= 0 || (gsize) top > n_scores)
     top = (gint) n_scores;
-  if (json)
-    {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL;
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "results");
-      json_builder_begin_array (b);
-      for (gint i = 0; i < top; i++)
-        {
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "sticker");
-          json_builder_add_string_value (b, g_ptr_array_index (paths, order[i]));
-          json_builder_set_member_name (b, "score");
-          json_builder_add_double_value (b, scores[order[i]]);
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      text = json_to_string (root, FALSE);
-      printf ("%s\n", text);
-      return 0;
-    }
-  printf ("rank  score   sticker\n");
-  for (gint i = 0; i < top; i++)
-    printf ("%4d  %.4f  %s\n", i + 1, scores[order[i]],
-            (const char *) g_ptr_array_index (paths, order[i]));
+  print_ranked (json, paths, order, scores, (gsize) top, NULL, FALSE);
   return 0;
 }
