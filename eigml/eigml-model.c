@@ -320,6 +320,21 @@ config_from_object (JsonObject *obj,
             }
           continue;
         }
+      if (g_str_equal (name, "pooling"))
+        {
+          const char *v = JSON_NODE_HOLDS_VALUE (node) &&
+                              json_node_get_value_type (node) == G_TYPE_STRING
+                            ? json_node_get_string (node) : NULL;
+
+          if (g_strcmp0 (v, "cls") != 0 && g_strcmp0 (v, "mean") != 0)
+            {
+              g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                           "%s: \"pooling\" must be \"cls\" or \"mean\"", where);
+              return NULL;
+            }
+          c->mean_pooling = g_str_equal (v, "mean");
+          continue;
+        }
       if (g_str_equal (name, "components"))
         {
           JsonObject *comp;
@@ -485,6 +500,8 @@ eigml_model_config_to_json_node (const EigmlModelConfig *c)
   F (w_e); F (w_i); F (w_e_prime); F (w_e_text); F (w_e_vision); F (w_i_text); F (w_i_vision);
 #undef U
 #undef F
+  json_builder_set_member_name (b, "pooling");
+  json_builder_add_string_value (b, c->mean_pooling ? "mean" : "cls");
   json_builder_set_member_name (b, "components");
   json_builder_begin_object (b);
   for (guint i = 0; i < G_N_ELEMENTS (component_names); i++)
@@ -1087,6 +1104,31 @@ eigml_model_save (EigmlModel *self,
 
 /* ---- one pass ------------------------------------------------------------ */
 
+/* The feature of a sequence [n, T, H]: its [CLS] state, or with
+ * mean_pooling the mean of its states where @mask (additive, [n, 1, 1, T],
+ * 0 or -10000; NULL: all) is 0. */
+static EigmlNode *
+pool (EigmlModel *self,
+      EigmlGraph *g,
+      EigmlNode *x,
+      EigmlNode *mask)
+{
+  gint64 s3[3];
+
+  if (!self->config->mean_pooling || x == NULL)
+    return eigml_mo_cls (g, x);
+  if (mask == NULL)
+    return eigml_op_mean (g, x, 1, FALSE);
+  s3[0] = x->shape[0];
+  s3[1] = x->shape[1];
+  s3[2] = 1;
+  /* (mask + 10000) / 10000: 1 on tokens, 0 on padding, exactly */
+  mask = eigml_op_reshape (g, eigml_op_scale (g, mask, 1e-4f, 1.0f), 3, s3);
+  return eigml_op_div (g, eigml_op_sum (g, eigml_op_mul (g, x, mask), 1, FALSE),
+                       eigml_op_sum (g, mask, 1, FALSE));
+}
+
+
 static EigmlNode *
 input (EigmlGraph *g,
        const char *name,
@@ -1171,9 +1213,9 @@ eigml_model_build (EigmlModel *self,
   /* encoders */
   p->f_t = eigml_text_encoder_build (self->text, g, out->text_ids, out->text_mask,
                                      out->text_types, train, NULL);
-  p->t = eigml_mo_cls (g, p->f_t);
+  p->t = pool (self, g, p->f_t, out->text_mask);
   p->f_v = eigml_image_encoder_build (self->vision, g, out->patches, train);
-  p->v = eigml_mo_cls (g, p->f_v);
+  p->v = pool (self, g, p->f_v, NULL);
   if (train)
     p->v_pos = eigml_op_matmul (g, out->pos_select, p->v, FALSE, FALSE);
   if (intention)
@@ -1182,7 +1224,7 @@ eigml_model_build (EigmlModel *self,
       EigmlNode *k = eigml_text_encoder_build (self->text, g, out->know_ids, out->know_mask,
                                                out->know_types, train, NULL);
 
-      p->i_t = eigml_op_reshape (g, eigml_mo_cls (g, k), 3, s_brh);
+      p->i_t = eigml_op_reshape (g, pool (self, g, k, out->know_mask), 3, s_brh);
       if (eigml_model_needs_i_v (c))
         p->i_v = eigml_linear_forward (g, &self->heads.int_head, p->v);
     }
@@ -1256,9 +1298,9 @@ eigml_model_build_sticker_embedding (EigmlModel *self,
 
   *patches = eigml_graph_input (g, "patches", EIGML_DTYPE_F32, 3, shape);
   out = eigml_mo_normalize (g, eigml_linear_forward (g, &self->heads.vision_proj,
-                                                     eigml_mo_cls (g, eigml_image_encoder_build (
-                                                                     self->vision, g, *patches,
-                                                                     FALSE))));
+                                                     pool (self, g, eigml_image_encoder_build (
+                                                             self->vision, g, *patches, FALSE),
+                                                           NULL)));
   if (out != NULL)
     eigml_graph_mark_output (g, out);
   return out;
@@ -1279,9 +1321,10 @@ eigml_model_build_dialogue_embedding (EigmlModel *self,
   *types = input (g, "text_types", EIGML_DTYPE_I32, 2, n, T, 0, 0);
   *mask = input (g, "text_mask", EIGML_DTYPE_F32, 4, n, 1, 1, T);
   out = eigml_mo_normalize (g, eigml_linear_forward (g, &self->heads.text_proj,
-                                                     eigml_mo_cls (g, eigml_text_encoder_build (
-                                                                     self->text, g, *ids, *mask,
-                                                                     *types, FALSE, NULL))));
+                                                     pool (self, g, eigml_text_encoder_build (
+                                                             self->text, g, *ids, *mask, *types,
+                                                             FALSE, NULL),
+                                                           *mask)));
   if (out != NULL)
     eigml_graph_mark_output (g, out);
   return out;

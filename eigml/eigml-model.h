@@ -45,6 +45,9 @@ typedef struct _EigmlModelConfig EigmlModelConfig;
  * @w_i_text: w_i^t (eq 10)
  * @w_i_vision: w_i^v (eq 10)
  * @components: which parts of the model are on (ablations)
+ * @mean_pooling: %FALSE (the paper): the encoders' [CLS] states are the
+ *   dialogue, knowledge and sticker features; %TRUE: the mean of their
+ *   token (or patch) states, for models trained from scratch
  *
  * The EIGML model's hyper-parameters; `docs/model.md` maps each to the
  * paper. eigml_model_config_new() gives the paper's model: bert-base-chinese,
@@ -75,6 +78,7 @@ struct _EigmlModelConfig
   float w_i_text;
   float w_i_vision;
   EigmlComponents components;
+  gboolean mean_pooling;
 };
 
 #define EIGML_TYPE_MODEL_CONFIG (eigml_model_config_get_type ())
