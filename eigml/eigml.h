@@ -18,6 +18,7 @@
 #include <eigml/eigml-text-encoder.h>
 #include <eigml/eigml-image-encoder.h>
 #include <eigml/eigml-image-processor.h>
+#include <eigml/eigml-intent-source.h>
 #include <eigml/eigml-model.h>
 #include <eigml/eigml-ranker.h>
 #include <eigml/eigml-trainer.h>
