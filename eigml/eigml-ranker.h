@@ -13,6 +13,7 @@
 #include <eigml/eigml-model.h>
 #include <eigml/eigml-tokenizer.h>
 #include <eigml/eigml-dataset.h>
+#include <eigml/eigml-intent-source.h>
 #include <eigml/eigml-metrics.h>
 
 G_BEGIN_DECLS
@@ -37,6 +38,12 @@ EigmlTruncation eigml_ranker_get_truncation (EigmlRanker *self);
 EIGML_AVAILABLE_IN_ALL
 void eigml_ranker_set_truncation (EigmlRanker *self,
                                   EigmlTruncation truncation);
+
+EIGML_AVAILABLE_IN_ALL
+EigmlIntentSource *eigml_ranker_get_intent_source (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_intent_source (EigmlRanker *self,
+                                     EigmlIntentSource *source);
 
 EIGML_AVAILABLE_IN_ALL
 float *eigml_ranker_score (EigmlRanker *self,
