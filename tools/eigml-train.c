@@ -245,6 +245,24 @@ model_files (const char *dir,
   return g_build_filename (dir, name, NULL);
 }
 
+/* --intent-source: none (the default) or fallback; FALSE after a message */
+static gboolean
+intent_source_option (const char *tool,
+                      const char *name,
+                      EigmlIntentSource **out)
+{
+  *out = NULL;
+  if (name == NULL || g_str_equal (name, "none"))
+    return TRUE;
+  if (g_str_equal (name, "fallback"))
+    {
+      *out = eigml_intent_source_new_fallback ();
+      return TRUE;
+    }
+  fprintf (stderr, "eigml %s: --intent-source is none or fallback, not \"%s\"\n", tool, name);
+  return FALSE;
+}
+
 int
 eigml_tool_eval (int argc,
                  char **argv)
@@ -254,7 +272,7 @@ eigml_tool_eval (int argc,
   g_autofree char *data = NULL, *format_name = NULL, *split = NULL, *file = NULL;
   g_autofree char *checkpoint = NULL, *config = NULL, *init = NULL, *vocab = NULL;
   g_autofree char *predictions = NULL, *backend_name = NULL, *scorer = NULL;
-  g_autofree char *emotion_file = NULL, *intent_file = NULL;
+  g_autofree char *emotion_file = NULL, *intent_file = NULL, *intent_source_name = NULL;
   gboolean json = FALSE, skip_bad = FALSE;
   gint batch_size = 16, max_examples = 0, n_candidates = 10;
   gint64 seed = 42;
@@ -282,6 +300,9 @@ eigml_tool_eval (int argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "the candidate order and tie seed (42)", "N" },
     { "emotion-file", 0, 0, G_OPTION_ARG_FILENAME, &emotion_file, "emotion sidecar", "FILE" },
     { "intent-file", 0, 0, G_OPTION_ARG_FILENAME, &intent_file, "intent sidecar", "FILE" },
+    { "intent-source", 0, 0, G_OPTION_ARG_STRING, &intent_source_name,
+      "knowledge for examples without intents: none (default) or fallback (docs/intent.md)",
+      "NAME" },
     { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &skip_bad, "skip and count malformed examples", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
     { NULL }
@@ -289,6 +310,7 @@ eigml_tool_eval (int argc,
   g_autoptr (EigmlContext) ctx = NULL;
   g_autoptr (EigmlModel) model = NULL;
   g_autoptr (EigmlTokenizer) tokenizer = NULL;
+  g_autoptr (EigmlIntentSource) intent_source = NULL;
   g_autoptr (EigmlDataset) dataset = NULL;
   g_autoptr (EigmlRanker) ranker = NULL;
   g_autoptr (EigmlMetrics) metrics = NULL;
@@ -321,6 +343,8 @@ eigml_tool_eval (int argc,
       fprintf (stderr, "eigml eval: --scorer is standard or dstc10, not \"%s\"\n", scorer);
       return 2;
     }
+  if (!intent_source_option ("eval", intent_source_name, &intent_source))
+    return 2;
   if (batch_size < 1 || max_examples < 0 || n_candidates < 2 || seed < 0)
     {
       fprintf (stderr, "eigml eval: --batch-size >= 1, --n-candidates >= 2, --max-examples and "
@@ -365,6 +389,7 @@ eigml_tool_eval (int argc,
 
   ranker = eigml_ranker_new (model, tokenizer);
   eigml_ranker_set_batch_size (ranker, (guint) batch_size);
+  eigml_ranker_set_intent_source (ranker, intent_source);
   g_signal_connect (ranker, "progress", G_CALLBACK (on_eval_progress), &terminal);
   metrics = eigml_metrics_new (kind);
   eigml_metrics_set_seed (metrics, (guint64) seed);
@@ -420,6 +445,7 @@ eigml_tool_select (int argc,
   g_autoptr (GOptionContext) options = g_option_context_new ("- rank stickers for a dialogue");
   g_autoptr (GError) error = NULL;
   g_autofree char *checkpoint = NULL, *stickers = NULL, *backend_name = NULL, *emotion = NULL;
+  g_autofree char *intent_source_name = NULL;
   g_auto (GStrv) turns = NULL;
   gint top = 10;
   gboolean json = FALSE;
@@ -431,6 +457,8 @@ eigml_tool_select (int argc,
       "a folder of sticker images (PNG, JPEG, GIF, WebP, .npy)", "DIR" },
     { "emotion", 'e', 0, G_OPTION_ARG_STRING, &emotion,
       "the dialogue's emotion: one of 好 乐 哀 怒 惧 恶 惊 (default: none)", "CATEGORY" },
+    { "intent-source", 0, 0, G_OPTION_ARG_STRING, &intent_source_name,
+      "the dialogue's intention knowledge: none (default) or fallback (docs/intent.md)", "NAME" },
     { "top", 'n', 0, G_OPTION_ARG_INT, &top, "how many to print (10; 0: all)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
@@ -441,6 +469,7 @@ eigml_tool_select (int argc,
   g_autoptr (EigmlModel) model = NULL;
   g_autoptr (EigmlTokenizer) tokenizer = NULL;
   g_autoptr (EigmlRanker) ranker = NULL;
+  g_autoptr (EigmlIntentSource) intent_source = NULL;
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GDir) dir = NULL;
   g_autofree float *scores = NULL;
@@ -460,6 +489,8 @@ eigml_tool_select (int argc,
                        "required\n");
       return 2;
     }
+  if (!intent_source_option ("select", intent_source_name, &intent_source))
+    return 2;
   if (emotion != NULL)
     {
       for (guint i = 0; categories[i] != NULL && !has_emotion; i++)
@@ -504,6 +535,7 @@ eigml_tool_select (int argc,
       return 1;
     }
   ranker = eigml_ranker_new (model, tokenizer);
+  eigml_ranker_set_intent_source (ranker, intent_source);
   scores = eigml_ranker_score (ranker, (const char *const *) turns, has_emotion ? dist : NULL,
                                has_emotion ? 7 : 0, (const char *const *) paths->pdata, &n_scores,
                                &error);
