@@ -113,7 +113,8 @@ test_sidecar_lookup (void)
 {
   g_autofree char *dir = make_dir ();
   g_autofree char *path = put_file (dir, "comet.jsonl",
-    "{\"id\": \"train:1\", \"xIntent\": [\"to joke\"], \"xNeed\": [], \"xWant\": [\"a laugh\", \"fun\"],"
+    "{\"id\": \"train:1\", \"xIntent\": [\"to joke\"], \"xNeed\": [],"
+    " \"xWant\": [\"a laugh\", \"fun\"],"
     " \"xEffect\": [\"smiles\"]}\n"
     "\n"
     "{\"xWant\": [\"想知道答案\"], \"id\": 12}\r\n"
@@ -573,7 +574,8 @@ make_dataset (void)
   g_free (put_file (dir, "train.jsonl",
     "{\"id\": \"t0\", \"dialogue\": [{\"text\": \"谢谢你\"}], \"sticker\": \"s0.png\","
     " \"intent\": {\"xIntent\": [\"to share\"]}}\n"
-    "{\"id\": \"t1\", \"dialogue\": [{\"text\": \"hello , how are you ?\"}], \"sticker\": \"s1.png\"}\n"
+    "{\"id\": \"t1\", \"dialogue\": [{\"text\": \"hello , how are you ?\"}],"
+    " \"sticker\": \"s1.png\"}\n"
     "{\"id\": \"t2\", \"dialogue\": [{\"text\": \"哈哈\"}, {\"text\": \"so sad\"}],"
     " \"sticker\": \"s2.png\", \"emotion\": \"哀\"}\n"
     "{\"id\": \"t3\", \"dialogue\": [{\"text\": \"the answer\"}], \"sticker\": \"s3.png\"}\n"));
@@ -583,7 +585,8 @@ make_dataset (void)
 #define TINY_MODEL \
   "{\"text_encoder\": {\"hidden_size\": 32, \"num_hidden_layers\": 1, \"num_attention_heads\": 2," \
   " \"intermediate_size\": 64, \"vocab_size\": 60, \"max_position_embeddings\": 16}," \
-  " \"vision_encoder\": {\"hidden_size\": 32, \"num_hidden_layers\": 1, \"num_attention_heads\": 2," \
+  " \"vision_encoder\": {\"hidden_size\": 32, \"num_hidden_layers\": 1," \
+  " \"num_attention_heads\": 2," \
   " \"intermediate_size\": 64, \"image_size\": 16, \"patch_size\": 8}," \
   " \"max_len\": 9, \"knowledge_len\": 5, \"n_candidates\": 4, \"proj_dim\": 16," \
   " \"fusion_heads\": 2, \"fusion_ffn\": 48}"
@@ -854,7 +857,8 @@ test_trainer_config (void)
 
   config = put_file (dir, "config.json",
     "{\"model\": " TINY_MODEL ", \"vocab\": \"vocab.txt\","
-    " \"data\": {\"path\": \".\", \"format\": \"jsonl\", \"train\": \"train\", \"validation\": \"\"},"
+    " \"data\": {\"path\": \".\", \"format\": \"jsonl\", \"train\": \"train\","
+    " \"validation\": \"\"},"
     " \"train\": {\"batch_size\": 2, \"epochs\": 1, \"lr\": 0.01, \"warmup_steps\": 0}}");
   {
     g_autoptr (EigmlTrainer) t = eigml_trainer_new_from_config (

@@ -17,7 +17,8 @@
  * - word patterns are matched against the text's ASCII words, lowercased
  *   (a word is a run of ASCII letters, digits, "'" and "’"): pattern words
  *   are separated by spaces, "^" before the first anchors it at the first
- *   word of the turn, "*" after a word matches any word starting with it;
+ *   ASCII word of the turn, "*" after a word matches any word starting
+ *   with it;
  * - a match right after a negation (不 没 别; not, no, never, don't...) is
  *   dropped, so 不好的 is not agreement and "not funny" is not a joke;
  * - where matches overlap, the longest wins (then the earliest, then the
