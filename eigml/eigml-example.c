@@ -117,7 +117,7 @@ void
 eigml_example_take_intents (EigmlExample *self,
                             char **intents[EIGML_INTENT_N_RELATIONS])
 {
-  eigml_intents_clear (self->intents);
+  eigml_relation_lists_clear (self->intents);
   for (guint r = 0; r < EIGML_INTENT_N_RELATIONS; r++)
     self->intents[r] = g_steal_pointer (&intents[r]);
 }
@@ -162,7 +162,7 @@ eigml_example_unref (EigmlExample *self)
   g_ptr_array_unref (self->speakers);
   g_ptr_array_unref (self->candidate_ids);
   g_ptr_array_unref (self->candidate_paths);
-  eigml_intents_clear (self->intents);
+  eigml_relation_lists_clear (self->intents);
   g_free (self);
 }
 

@@ -28,6 +28,11 @@
  * per shape and reused; a ranker may be used from several threads (calls
  * are serialised).
  *
+ * Intention knowledge comes from the dataset's examples (their file or
+ * intent sidecar). Without an [class@Eigml.IntentSource] a dialogue that
+ * has none gets empty knowledge; with one
+ * ([method@Eigml.Ranker.set_intent_source]) the source infers it.
+ *
  * Since: 1.0
  */
 struct _EigmlRanker
@@ -39,6 +44,7 @@ struct _EigmlRanker
   EigmlImageProcessor *images;
   EigmlTruncation truncation;
   EigmlEmotionAnnotator *annotator;
+  EigmlIntentSource *intent_source;
   guint batch_size;
   GHashTable *passes;   /* "B:C" -> Pass */
   GMutex lock;
@@ -88,6 +94,7 @@ eigml_ranker_finalize (GObject *object)
   g_clear_pointer (&self->query, eigml_graph_unref);
   g_clear_object (&self->images);
   g_clear_object (&self->annotator);
+  g_clear_object (&self->intent_source);
   g_clear_object (&self->tokenizer);
   g_clear_object (&self->model);
   g_mutex_clear (&self->lock);
@@ -264,6 +271,50 @@ eigml_ranker_set_emotion_annotator (EigmlRanker *self,
   g_mutex_unlock (&self->lock);
 }
 
+/**
+ * eigml_ranker_get_intent_source:
+ * @self: a ranker
+ *
+ * Returns: (transfer none) (nullable): where knowledge comes from for
+ *   dialogues that have none, or %NULL
+ *
+ * Since: 1.0
+ */
+EigmlIntentSource *
+eigml_ranker_get_intent_source (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
+  return self->intent_source;
+}
+
+/**
+ * eigml_ranker_set_intent_source:
+ * @self: a ranker
+ * @source: (nullable): an intent source, or %NULL for none (the default)
+ *
+ * Sets where the intention knowledge comes from for dialogues that have
+ * none: every dialogue of eigml_ranker_score(), and the examples of
+ * eigml_ranker_score_example() and eigml_ranker_evaluate() whose dataset
+ * gives no intents (an example with intents keeps its own). The source
+ * gets the dialogue's turns, the category of its emotion distribution's
+ * first maximum (when it has one over the seven DUTIR categories) and the
+ * example's id (none for eigml_ranker_score(), so a sidecar source needs
+ * [property@Eigml.IntentSource:fallback-on-missing] there).
+ *
+ * Since: 1.0
+ */
+void
+eigml_ranker_set_intent_source (EigmlRanker *self,
+                                EigmlIntentSource *source)
+{
+  g_return_if_fail (EIGML_IS_RANKER (self));
+  g_return_if_fail (source == NULL || EIGML_IS_INTENT_SOURCE (source));
+
+  g_mutex_lock (&self->lock);
+  g_set_object (&self->intent_source, source);
+  g_mutex_unlock (&self->lock);
+}
+
 static Pass *
 get_pass (EigmlRanker *self,
           gint64 B,
@@ -311,7 +362,7 @@ static EigmlBatcher
 batcher (EigmlRanker *self)
 {
   EigmlBatcher b = { self->tokenizer, self->images, eigml_model_get_config (self->model),
-                     self->truncation, self->annotator };
+                     self->truncation, self->annotator, self->intent_source };
   return b;
 }
 
@@ -328,8 +379,9 @@ batcher (EigmlRanker *self)
  * @error: return location for a #GError
  *
  * Scores each sticker as the next reply to the dialogue, 32 stickers per
- * pass. Intention knowledge is empty here; see
- * eigml_ranker_score_example().
+ * pass. The dialogue's intention knowledge comes from the ranker's intent
+ * source ([method@Eigml.Ranker.set_intent_source], without an id), and is
+ * empty without one.
  *
  * Returns: (array length=n_scores) (transfer full) (nullable): the scores
  *   in [0, 1], in the order of @stickers
@@ -347,6 +399,8 @@ eigml_ranker_score (EigmlRanker *self,
 {
   EigmlModelBatch batch;
   EigmlBatcher b;
+  g_autoptr (EigmlIntents) intents = NULL;
+  const char *const *knowledge[EIGML_N_RELATIONS];
   guint n;
   float *scores;
 
@@ -373,6 +427,15 @@ eigml_ranker_score (EigmlRanker *self,
   scores = g_new (float, n);
   g_mutex_lock (&self->lock);
   b = batcher (self);
+  if (self->intent_source != NULL)
+    {
+      intents = eigml_intent_source_infer (self->intent_source, turns,
+                                           eigml_batcher_emotion_category (emotion, n_emotion),
+                                           NULL, error);
+      if (intents == NULL)
+        goto fail;
+    }
+  eigml_batcher_intents_rows (intents, knowledge);
   for (guint start = 0; start < n; start += SCORE_CHUNK)
     {
       guint len = MIN (SCORE_CHUNK, n - start), width = n <= SCORE_CHUNK ? n : SCORE_CHUNK;
@@ -381,7 +444,8 @@ eigml_ranker_score (EigmlRanker *self,
 
       for (guint k = 0; k < width; k++)
         chunk[k] = stickers[start + MIN (k, len - 1)];
-      if (!eigml_batcher_fill_dialogue (&b, turns, emotion, NULL, chunk, width, &batch, error))
+      if (!eigml_batcher_fill_dialogue (&b, turns, emotion, intents ? knowledge : NULL, chunk,
+                                        width, &batch, error))
         goto fail;
       part = run (self, &batch, error);
       eigml_model_batch_clear (&batch);
@@ -407,7 +471,8 @@ fail:
  * @error: return location for a #GError
  *
  * Scores the example's candidates, with its emotion and intention
- * knowledge.
+ * knowledge; an example without intents gets them from the ranker's
+ * intent source, when it has one.
  *
  * Returns: (array length=n_scores) (transfer full) (nullable): the scores
  *

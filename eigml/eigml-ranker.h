@@ -13,6 +13,7 @@
 #include <eigml/eigml-model.h>
 #include <eigml/eigml-tokenizer.h>
 #include <eigml/eigml-dataset.h>
+#include <eigml/eigml-intent-source.h>
 #include <eigml/eigml-metrics.h>
 #include <eigml/eigml-sticker-library.h>
 #include <eigml/eigml-emotion-annotator.h>
@@ -45,6 +46,11 @@ EigmlEmotionAnnotator *eigml_ranker_get_emotion_annotator (EigmlRanker *self);
 EIGML_AVAILABLE_IN_ALL
 void eigml_ranker_set_emotion_annotator (EigmlRanker *self,
                                          EigmlEmotionAnnotator *annotator);
+EIGML_AVAILABLE_IN_ALL
+EigmlIntentSource *eigml_ranker_get_intent_source (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_intent_source (EigmlRanker *self,
+                                     EigmlIntentSource *source);
 
 EIGML_AVAILABLE_IN_ALL
 float *eigml_ranker_score (EigmlRanker *self,

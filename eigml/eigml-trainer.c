@@ -51,6 +51,7 @@ struct _EigmlTrainer
   EigmlDataset *train;
   EigmlDataset *validation;
   EigmlEmotionAnnotator *annotator;
+  EigmlIntentSource *intent_source;
   EigmlTrainOptions o;
   EigmlTrainState state;
   guint64 total_steps;
@@ -83,6 +84,7 @@ enum
   PROP_OUTPUT_DIR,
   PROP_RESUME,
   PROP_TRUNCATION,
+  PROP_INTENT_SOURCE,
   N_PROPS
 };
 
@@ -109,6 +111,7 @@ eigml_trainer_finalize (GObject *object)
   g_clear_object (&self->train);
   g_clear_object (&self->validation);
   g_clear_object (&self->annotator);
+  g_clear_object (&self->intent_source);
   g_free (self->o.schedule);
   g_free (self->o.output_dir);
   G_OBJECT_CLASS (eigml_trainer_parent_class)->finalize (object);
@@ -155,6 +158,9 @@ eigml_trainer_get_property (GObject *object,
       break;
     case PROP_TRUNCATION:
       g_value_set_enum (value, self->o.truncation);
+      break;
+    case PROP_INTENT_SOURCE:
+      g_value_set_object (value, self->intent_source);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -207,6 +213,10 @@ eigml_trainer_set_property (GObject *object,
       break;
     case PROP_TRUNCATION:
       self->o.truncation = g_value_get_enum (value);
+      break;
+    case PROP_INTENT_SOURCE:
+      if (g_set_object (&self->intent_source, g_value_get_object (value)))
+        g_object_notify_by_pspec (object, pspec);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -389,6 +399,18 @@ eigml_trainer_class_init (EigmlTrainerClass *klass)
    */
   props[PROP_TRUNCATION] = g_param_spec_enum ("truncation", NULL, NULL, EIGML_TYPE_TRUNCATION,
                                               EIGML_TRUNCATION_KEEP_RECENT, rw);
+  /**
+   * EigmlTrainer:intent-source:
+   *
+   * Where training and validation examples that their dataset gives no
+   * intents get their intention knowledge (%NULL: they have none, the
+   * default); see [method@Eigml.Ranker.set_intent_source]. A config's
+   * `data.intent_source: "fallback"` sets the offline fallback.
+   *
+   * Since: 1.0
+   */
+  props[PROP_INTENT_SOURCE] = g_param_spec_object ("intent-source", NULL, NULL,
+                                                   EIGML_TYPE_INTENT_SOURCE, rw);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -756,6 +778,7 @@ validate (EigmlTrainer *self,
   eigml_ranker_set_batch_size (ranker, self->o.batch_size);
   eigml_ranker_set_truncation (ranker, self->o.truncation);
   eigml_ranker_set_emotion_annotator (ranker, self->annotator);
+  eigml_ranker_set_intent_source (ranker, self->intent_source);
   metrics = eigml_metrics_new (EIGML_METRICS_STANDARD);
   if (!eigml_ranker_evaluate (ranker, self->validation, metrics, self->o.validation_examples,
                               cancellable, error))
@@ -930,6 +953,7 @@ eigml_trainer_train (EigmlTrainer *self,
   batcher.config = c;
   batcher.truncation = self->o.truncation;
   batcher.annotator = self->annotator;
+  batcher.intent_source = self->intent_source;
 
   if (!build_graphs (self, &gr, error))
     goto out;

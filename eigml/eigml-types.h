@@ -220,4 +220,22 @@ typedef enum
   EIGML_EMOTION_NONE,
 } EigmlEmotion;
 
+/**
+ * EigmlIntentSourceKind:
+ * @EIGML_INTENT_SOURCE_SIDECAR: precomputed inferences (e.g. COMET's) read
+ *   from a JSON lines file, looked up by example id
+ * @EIGML_INTENT_SOURCE_FALLBACK: an offline keyword heuristic that writes
+ *   generic inferences for any text; much weaker than COMET (see
+ *   `docs/intent.md`)
+ *
+ * Where an #EigmlIntentSource takes intention knowledge from.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_INTENT_SOURCE_SIDECAR,
+  EIGML_INTENT_SOURCE_FALLBACK,
+} EigmlIntentSourceKind;
+
 G_END_DECLS

@@ -19,6 +19,7 @@
 #include <eigml/eigml-text-encoder.h>
 #include <eigml/eigml-image-encoder.h>
 #include <eigml/eigml-image-processor.h>
+#include <eigml/eigml-intent-source.h>
 #include <eigml/eigml-model.h>
 #include <eigml/eigml-sticker-library.h>
 #include <eigml/eigml-ranker.h>

@@ -319,6 +319,24 @@ evaluate_baseline (const char *baseline,
   return TRUE;
 }
 
+/* --intent-source: none (the default) or fallback; FALSE after a message */
+static gboolean
+intent_source_option (const char *tool,
+                      const char *name,
+                      EigmlIntentSource **out)
+{
+  *out = NULL;
+  if (name == NULL || g_str_equal (name, "none"))
+    return TRUE;
+  if (g_str_equal (name, "fallback"))
+    {
+      *out = eigml_intent_source_new_fallback ();
+      return TRUE;
+    }
+  fprintf (stderr, "eigml %s: --intent-source is none or fallback, not \"%s\"\n", tool, name);
+  return FALSE;
+}
+
 int
 eigml_tool_eval (int argc,
                  char **argv)
@@ -330,6 +348,7 @@ eigml_tool_eval (int argc,
   g_autofree char *predictions = NULL, *backend_name = NULL, *scorer = NULL;
   g_autofree char *emotion_file = NULL, *intent_file = NULL, *emotion_source = NULL;
   g_autofree char *baseline = NULL, *library_path = NULL;
+  g_autofree char *intent_source_name = NULL;
   gboolean json = FALSE, skip_bad = FALSE;
   gint batch_size = 16, max_examples = 0, n_candidates = 10;
   gint64 seed = 42;
@@ -366,6 +385,9 @@ eigml_tool_eval (int argc,
       "dataset (the examples' emotion, default) or annotator (the lexicon annotator on the "
       "dialogue, as the model was trained with data.emotion_source)", "NAME" },
     { "intent-file", 0, 0, G_OPTION_ARG_FILENAME, &intent_file, "intent sidecar", "FILE" },
+    { "intent-source", 0, 0, G_OPTION_ARG_STRING, &intent_source_name,
+      "knowledge for examples without intents: none (default) or fallback (docs/intent.md)",
+      "NAME" },
     { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &skip_bad, "skip and count malformed examples", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
     { NULL }
@@ -373,6 +395,7 @@ eigml_tool_eval (int argc,
   g_autoptr (EigmlContext) ctx = NULL;
   g_autoptr (EigmlModel) model = NULL;
   g_autoptr (EigmlTokenizer) tokenizer = NULL;
+  g_autoptr (EigmlIntentSource) intent_source = NULL;
   g_autoptr (EigmlDataset) dataset = NULL;
   g_autoptr (EigmlRanker) ranker = NULL;
   g_autoptr (EigmlMetrics) metrics = NULL;
@@ -412,6 +435,8 @@ eigml_tool_eval (int argc,
       fprintf (stderr, "eigml eval: --scorer is standard or dstc10, not \"%s\"\n", scorer);
       return 2;
     }
+  if (!intent_source_option ("eval", intent_source_name, &intent_source))
+    return 2;
   if (batch_size < 1 || max_examples < 0 || n_candidates < 2 || seed < 0)
     {
       fprintf (stderr, "eigml eval: --batch-size >= 1, --n-candidates >= 2, --max-examples and "
@@ -481,6 +506,7 @@ eigml_tool_eval (int argc,
       fprintf (stderr, "eigml eval: --emotion-source is dataset or annotator\n");
       return 2;
     }
+  eigml_ranker_set_intent_source (ranker, intent_source);
   g_signal_connect (ranker, "progress", G_CALLBACK (on_eval_progress), &terminal);
   if (!eigml_ranker_evaluate (ranker, dataset, metrics, (guint) max_examples, NULL, &error))
     return eigml_tool_fail ("eval", error);
@@ -603,6 +629,7 @@ eigml_tool_select (int argc,
   g_autofree char *checkpoint = NULL, *stickers = NULL, *backend_name = NULL, *emotion = NULL;
   g_autofree char *library_path = NULL;
   g_autoptr (EigmlStickerLibrary) library = NULL;
+  g_autofree char *intent_source_name = NULL;
   g_auto (GStrv) turns = NULL;
   gint top = 10;
   gboolean json = FALSE;
@@ -618,6 +645,8 @@ eigml_tool_select (int argc,
     { "emotion", 'e', 0, G_OPTION_ARG_STRING, &emotion,
       "the dialogue's emotion: one of 好 乐 哀 怒 惧 恶 惊, or none (default: the lexicon "
       "annotator's)", "CATEGORY" },
+    { "intent-source", 0, 0, G_OPTION_ARG_STRING, &intent_source_name,
+      "the dialogue's intention knowledge: none (default) or fallback (docs/intent.md)", "NAME" },
     { "top", 'n', 0, G_OPTION_ARG_INT, &top, "how many to print (10; 0: all)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
@@ -628,6 +657,7 @@ eigml_tool_select (int argc,
   g_autoptr (EigmlModel) model = NULL;
   g_autoptr (EigmlTokenizer) tokenizer = NULL;
   g_autoptr (EigmlRanker) ranker = NULL;
+  g_autoptr (EigmlIntentSource) intent_source = NULL;
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GDir) dir = NULL;
   g_autofree float *scores = NULL;
@@ -647,6 +677,8 @@ eigml_tool_select (int argc,
                        "or --library FILE are required\n");
       return 2;
     }
+  if (!intent_source_option ("select", intent_source_name, &intent_source))
+    return 2;
   if (emotion != NULL && g_str_equal (emotion, "none"))
     has_emotion = TRUE;   /* all zero: no emotion */
   else if (emotion != NULL)
@@ -702,6 +734,7 @@ eigml_tool_select (int argc,
       return 1;
     }
   ranker = eigml_ranker_new (model, tokenizer);
+  eigml_ranker_set_intent_source (ranker, intent_source);
   if (!has_emotion)
     {
       g_autoptr (EigmlEmotionAnnotator) annotator = eigml_emotion_annotator_new (&error);

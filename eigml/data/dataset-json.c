@@ -604,7 +604,7 @@ eigml_json_read_emotion (JsonNode *node,
 }
 
 void
-eigml_intents_clear (char **intents[EIGML_INTENT_N_RELATIONS])
+eigml_relation_lists_clear (char **intents[EIGML_INTENT_N_RELATIONS])
 {
   for (guint r = 0; r < EIGML_INTENT_N_RELATIONS; r++)
     g_clear_pointer (&intents[r], g_strfreev);
@@ -636,14 +636,13 @@ read_strv (JsonNode *node,
   return TRUE;
 }
 
-/* The COMET relations of @object. With @only_relations, any other member
- * is an error (JSONL's "intent" object); otherwise other members are
- * passed over (a sidecar line's "id"). At least one relation must be
- * there; missing ones are empty lists. */
+/* The COMET relations of @object; @members says what else it may hold
+ * (another member is an error). At least one relation must be there;
+ * missing ones are empty lists. */
 gboolean
 eigml_json_read_intents (JsonObject *object,
                          const EigmlJsonLoc *loc,
-                         gboolean only_relations,
+                         EigmlRelationMembers members,
                          char **out[EIGML_INTENT_N_RELATIONS],
                          GError **error)
 {
@@ -663,16 +662,17 @@ eigml_json_read_intents (JsonObject *object,
           break;
       if (r == EIGML_INTENT_N_RELATIONS)
         {
-          if (!only_relations)
+          if (members == EIGML_RELATIONS_OTHERS_IGNORED ||
+              (members == EIGML_RELATIONS_AND_ID && strcmp (name, "id") == 0))
             continue;
-          eigml_intents_clear (intents);
-          return field_fail (error, loc, name, "not a COMET relation (expected xIntent, xNeed, "
-                             "xWant or xEffect)");
+          eigml_relation_lists_clear (intents);
+          return field_fail (error, loc, name, "not a COMET relation (expected %sxIntent, xNeed, "
+                             "xWant or xEffect)", members == EIGML_RELATIONS_AND_ID ? "id, " : "");
         }
       g_clear_pointer (&intents[r], g_strfreev);
       if (!read_strv (value, loc, name, &intents[r], error))
         {
-          eigml_intents_clear (intents);
+          eigml_relation_lists_clear (intents);
           return FALSE;
         }
       any = TRUE;

@@ -204,7 +204,8 @@ parse_line (Jsonl *jl,
 
       intent = eigml_json_read_object (node, &loc, "intent", error);
       loc.base = "intent";
-      if (intent == NULL || !eigml_json_read_intents (intent, &loc, TRUE, intents, error))
+      if (intent == NULL ||
+          !eigml_json_read_intents (intent, &loc, EIGML_RELATIONS_ONLY, intents, error))
         return NULL;
       eigml_example_take_intents (example, intents);
     }

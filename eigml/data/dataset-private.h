@@ -154,12 +154,20 @@ gboolean eigml_json_read_emotion (JsonNode *node,
                                   const char *member,
                                   float out[EIGML_EMOTION_N_CATEGORIES],
                                   GError **error);
+/* Which members an object of COMET relations may have besides them. */
+typedef enum
+{
+  EIGML_RELATIONS_OTHERS_IGNORED,   /* a dataset sidecar line: "id", "emotion", anything */
+  EIGML_RELATIONS_ONLY,             /* JSONL's "intent" object */
+  EIGML_RELATIONS_AND_ID,           /* an EigmlIntentSource sidecar line */
+} EigmlRelationMembers;
+
 gboolean eigml_json_read_intents (JsonObject *object,
                                   const EigmlJsonLoc *loc,
-                                  gboolean only_relations,
+                                  EigmlRelationMembers members,
                                   char **out[EIGML_INTENT_N_RELATIONS],
                                   GError **error);
-void eigml_intents_clear (char **intents[EIGML_INTENT_N_RELATIONS]);
+void eigml_relation_lists_clear (char **intents[EIGML_INTENT_N_RELATIONS]);
 gboolean eigml_dataset_check_name (const char *name,
                                    const EigmlJsonLoc *loc,
                                    const char *member,
@@ -276,6 +284,13 @@ gboolean eigml_sidecar_apply (EigmlSidecar *sidecar,
                               EigmlExample *example,
                               GError **error);
 gsize eigml_sidecar_index_bytes (EigmlSidecar *sidecar);
+gboolean eigml_sidecar_parse_intents (const char *text,
+                                      gsize length,
+                                      const EigmlJsonLoc *loc,
+                                      EigmlRelationMembers members,
+                                      char **id,
+                                      char **intents[EIGML_INTENT_N_RELATIONS],
+                                      GError **error);
 void eigml_sidecar_clear (EigmlSidecar *sidecar);
 
 extern const EigmlDatasetReader eigml_dataset_stickerchat_reader;

@@ -13,6 +13,10 @@
  * example of the dataset (another split, a skipped record) are passed
  * over. Sidecar errors always stop the load: skip-bad is for the dataset's
  * own records.
+ *
+ * EigmlIntentSource reads intent sidecars too, through
+ * eigml_sidecar_parse_intents(), more strictly: there a line holds "id" and
+ * the relations and nothing else.
  */
 #include "config.h"
 
@@ -24,6 +28,55 @@ typedef struct
   EigmlSidecar *sidecar;
   guint n_unmatched;
 } SidecarLoad;
+
+/* The object of one sidecar line, and its id in *@id. */
+static JsonNode *
+parse_object (const char *text,
+              gsize length,
+              const EigmlJsonLoc *loc,
+              char **id,
+              GError **error)
+{
+  g_autoptr (JsonNode) root = NULL;
+
+  root = eigml_json_parse (NULL, text, length, loc, NULL, error);
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      eigml_dataset_set_error (error, loc, "expected an object, got %s", eigml_json_kind (root));
+      return NULL;
+    }
+  if (!eigml_json_read_id (eigml_json_member (json_node_get_object (root), "id"), loc, "id", id,
+                           error))
+    return NULL;
+  return g_steal_pointer (&root);
+}
+
+/* One line of an intent sidecar, {"id": ..., "xIntent": [...], ...}: sets
+ * *@id and the four lists of @intents (a missing relation is an empty
+ * list). @members says whether members other than "id" and the relations
+ * are passed over (the dataset's sidecar, so that one file can also hold
+ * the emotion) or are errors (EigmlIntentSource). */
+gboolean
+eigml_sidecar_parse_intents (const char *text,
+                             gsize length,
+                             const EigmlJsonLoc *loc,
+                             EigmlRelationMembers members,
+                             char **id,
+                             char **intents[EIGML_INTENT_N_RELATIONS],
+                             GError **error)
+{
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *found = NULL;
+
+  root = parse_object (text, length, loc, &found, error);
+  if (root == NULL ||
+      !eigml_json_read_intents (json_node_get_object (root), loc, members, intents, error))
+    return FALSE;
+  *id = g_steal_pointer (&found);
+  return TRUE;
+}
 
 /* Parses a sidecar line; on success sets *id and fills @example when it is
  * not NULL. */
@@ -38,39 +91,27 @@ parse_line (EigmlSidecar *sidecar,
 {
   EigmlJsonLoc loc = { sidecar->file.name, entry->line, NULL };
   g_autoptr (JsonNode) root = NULL;
-  JsonObject *object;
+  float emotion[EIGML_EMOTION_N_CATEGORIES];
 
-  root = eigml_json_parse (NULL, text, length, &loc, NULL, error);
-  if (root == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      eigml_dataset_set_error (error, &loc, "expected an object, got %s", eigml_json_kind (root));
-      return FALSE;
-    }
-  object = json_node_get_object (root);
-  if (!eigml_json_read_id (eigml_json_member (object, "id"), &loc, "id", id, error))
-    return FALSE;
   if (sidecar->intents)
     {
       char **intents[EIGML_INTENT_N_RELATIONS] = { NULL };
 
-      if (!eigml_json_read_intents (object, &loc, FALSE, intents, error))
+      if (!eigml_sidecar_parse_intents (text, length, &loc, EIGML_RELATIONS_OTHERS_IGNORED, id,
+                                        intents, error))
         return FALSE;
       if (example != NULL)
         eigml_example_take_intents (example, intents);
-      eigml_intents_clear (intents);
+      eigml_relation_lists_clear (intents);
+      return TRUE;
     }
-  else
-    {
-      float emotion[EIGML_EMOTION_N_CATEGORIES];
-
-      if (!eigml_json_read_emotion (eigml_json_member (object, "emotion"), &loc, "emotion",
-                                    emotion, error))
-        return FALSE;
-      if (example != NULL)
-        eigml_example_set_emotion (example, emotion);
-    }
+  root = parse_object (text, length, &loc, id, error);
+  if (root == NULL ||
+      !eigml_json_read_emotion (eigml_json_member (json_node_get_object (root), "emotion"), &loc,
+                                "emotion", emotion, error))
+    return FALSE;
+  if (example != NULL)
+    eigml_example_set_emotion (example, emotion);
   return TRUE;
 }
 

@@ -7,6 +7,7 @@
 #include "batcher.h"
 #include "eigml-error.h"
 #include "eigml-tensor-private.h"
+#include "data/dataset-private.h"
 #include "nn/encoder-private.h"
 
 #include <string.h>
@@ -14,6 +15,30 @@
 const char *const eigml_relation_names[EIGML_N_RELATIONS] = {
   "xIntent", "xNeed", "xWant", "xEffect",
 };
+
+G_STATIC_ASSERT (EIGML_N_RELATIONS == EIGML_INTENTS_N_RELATIONS);
+
+const char *
+eigml_batcher_emotion_category (const float *emotion,
+                                gsize n_emotion)
+{
+  guint best = 0;
+
+  if (emotion == NULL || n_emotion != EIGML_EMOTION_N_CATEGORIES)
+    return NULL;
+  for (guint c = 1; c < EIGML_EMOTION_N_CATEGORIES; c++)
+    if (emotion[c] > emotion[best])
+      best = c;
+  return emotion[best] > 0 ? eigml_emotion_names[best] : NULL;
+}
+
+void
+eigml_batcher_intents_rows (EigmlIntents *intents,
+                            const char *const *rows[EIGML_N_RELATIONS])
+{
+  for (guint r = 0; r < EIGML_N_RELATIONS; r++)
+    rows[r] = intents != NULL ? eigml_intents_get_nth (intents, r) : NULL;
+}
 
 static gboolean
 encode_text (const EigmlBatcher *self,
@@ -173,6 +198,8 @@ eigml_batcher_fill (const EigmlBatcher *self,
       EigmlExample *ex = examples[i];
       const char *const *turns = eigml_example_get_turn_texts (ex);
       const char *const no_turns[1] = { NULL };
+      const char *const *knowledge[EIGML_N_RELATIONS];
+      g_autoptr (EigmlIntents) inferred = NULL;
       const float *emotion;
       gsize n_emotion = 0;
 
@@ -188,24 +215,39 @@ eigml_batcher_fill (const EigmlBatcher *self,
                         out->text_ids + i * T, out->text_types + i * T, out->text_mask + i * T,
                         error))
         goto fail_at;
+      if (self->annotator != NULL)
+        {
+          /* e_t from the annotator on the turns, not the dataset's field */
+          if (!eigml_batcher_annotate (self->annotator, turns ? turns : no_turns,
+                                       out->emo_dist + i * E, (guint) E, error))
+            goto fail_at;
+          emotion = out->emo_dist + i * E;
+          n_emotion = (gsize) E;
+        }
+      else
+        emotion = eigml_example_get_emotion (ex, &n_emotion);
+      /* knowledge from the dataset (its file or intent sidecar) first */
+      if (self->intent_source != NULL && !eigml_example_has_intents (ex))
+        {
+          inferred = eigml_intent_source_infer (self->intent_source, turns,
+                                                eigml_batcher_emotion_category (emotion,
+                                                                                n_emotion),
+                                                eigml_example_get_id (ex), error);
+          if (inferred == NULL)
+            goto fail_at;
+          eigml_batcher_intents_rows (inferred, knowledge);
+        }
+      else
+        for (gint64 r = 0; r < R; r++)
+          knowledge[r] = eigml_example_get_intents (ex, eigml_relation_names[r]);
       for (gint64 r = 0; r < R; r++)
         {
           gint64 row = (i * R + r) * Tk;
 
-          if (!encode_knowledge (self, eigml_example_get_intents (ex, eigml_relation_names[r]),
-                                 out->know_ids + row, out->know_types + row, out->know_mask + row,
-                                 error))
+          if (!encode_knowledge (self, knowledge[r], out->know_ids + row, out->know_types + row,
+                                 out->know_mask + row, error))
             goto fail_at;
         }
-      if (self->annotator != NULL)
-        {
-          if (!eigml_batcher_annotate (self->annotator, turns ? turns : no_turns,
-                                       out->emo_dist + i * E, (guint) E, error))
-            goto fail_at;
-          emotion = NULL;
-        }
-      else
-        emotion = eigml_example_get_emotion (ex, &n_emotion);
       if (emotion != NULL)
         {
           if (n_emotion != (gsize) E)
@@ -217,7 +259,8 @@ eigml_batcher_fill (const EigmlBatcher *self,
                            eigml_example_get_id (ex), n_emotion, E);
               goto fail;
             }
-          memcpy (out->emo_dist + i * E, emotion, E * sizeof (float));
+          if (emotion != out->emo_dist + i * E)
+            memcpy (out->emo_dist + i * E, emotion, E * sizeof (float));
         }
       out->positive[i] = (gint32) eigml_example_get_positive (ex);
       out->labels[i * C + out->positive[i]] = 1.0f;

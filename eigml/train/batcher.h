@@ -7,6 +7,7 @@
 #include "eigml-dataset.h"
 #include "eigml-emotion-annotator.h"
 #include "eigml-image-processor.h"
+#include "eigml-intent-source.h"
 #include "eigml-tokenizer.h"
 #include "model/model-private.h"
 
@@ -21,6 +22,9 @@ typedef struct
   /* when set, e_t comes from this annotator on the dialogue's turns (the
    * paper's cnsenti), not from the dataset's emotion field */
   EigmlEmotionAnnotator *annotator;
+  /* NULL: examples without intents get empty knowledge; else this source
+   * infers theirs (from the turns, the emotion's category and the id) */
+  EigmlIntentSource *intent_source;
 } EigmlBatcher;
 
 /* e_t of a dialogue from @annotator into @dist[7] (zeros: no emotion) */
@@ -29,6 +33,14 @@ gboolean eigml_batcher_annotate (EigmlEmotionAnnotator *annotator, const char *c
 
 /* The COMET relations in the order of the model's knowledge rows. */
 extern const char *const eigml_relation_names[EIGML_N_RELATIONS];
+
+/* The DUTIR category of an emotion distribution's first maximum, or NULL
+ * when it is all zero or not over the 7 categories. */
+const char *eigml_batcher_emotion_category (const float *emotion, gsize n_emotion);
+
+/* The four relations of @intents as eigml_batcher_fill_dialogue takes them. */
+void eigml_batcher_intents_rows (EigmlIntents *intents,
+                                 const char *const *rows[EIGML_N_RELATIONS]);
 
 /* Fills @out for @n examples of @n_candidates candidates each. @indices
  * (the examples' dataset indices) and @epoch choose the training crops.

@@ -8,6 +8,7 @@
 #include "eigml-trainer-private.h"
 #include "eigml-enum-types.h"
 #include "eigml-error.h"
+#include "eigml-intent-source.h"
 #include "model/model-private.h"
 
 #include <json-glib/json-glib.h>
@@ -445,6 +446,22 @@ eigml_trainer_new_from_config (EigmlContext *context,
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
                    "%s: data.emotion_source: expected \"dataset\" or \"annotator\", got \"%s\"",
                    path, s);
+      return NULL;
+    }
+  s = get_string (data, path, "intent_source", FALSE, error);
+  if (error != NULL && *error != NULL)
+    return NULL;
+  if (g_strcmp0 (s, "fallback") == 0)
+    {
+      g_autoptr (EigmlIntentSource) fallback = eigml_intent_source_new_fallback ();
+
+      g_object_set (trainer, "intent-source", fallback, NULL);
+    }
+  else if (s != NULL && strcmp (s, "none") != 0)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+                   "%s: data.intent_source: expected \"none\" or \"fallback\", got \"%s\"", path,
+                   s);
       return NULL;
     }
   if (topts != NULL)

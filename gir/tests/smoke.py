@@ -176,6 +176,44 @@ def dataset_jsonl():
     assert ok and fmt == Eigml.DatasetFormat.MOD
 
 
+def intent_source():
+    """EigmlIntentSource and the boxed EigmlIntents through the introspected
+    API: a sidecar, the fallback, nullable arguments, GError"""
+    import json
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="eigml-smoke-")
+    path = os.path.join(folder, "comet.jsonl")
+    with open(path, "w") as f:
+        f.write(json.dumps({"id": "a", "xWant": ["to chat"]}, ensure_ascii=False) + "\n")
+    sidecar = Eigml.IntentSource.new_from_sidecar(path)
+    assert sidecar.props.kind == Eigml.IntentSourceKind.SIDECAR and sidecar.get_n_ids() == 1
+    found = sidecar.lookup("a")
+    assert found.get("xWant") == ["to chat"] and found.get("xIntent") == []
+    assert sidecar.lookup("b") is None
+    try:
+        sidecar.infer(["在吗"], None, "b")
+    except GLib.Error as e:
+        assert e.code == Eigml.Error.INVALID_ARGUMENT, e.message
+    else:
+        raise AssertionError("an id the sidecar lacks was accepted")
+    sidecar.props.fallback_on_missing = True
+    fallback = Eigml.IntentSource.new_fallback()
+    intents = fallback.infer(["谢谢你！"], "乐", None)
+    assert intents.get("xIntent") == ["表达感谢"], intents.get("xIntent")
+    assert intents.get("xEffect") == ["心怀感激", "感到开心"]
+    assert intents.equal(sidecar.infer(["谢谢你！"], "乐", "b"))
+    assert Eigml.Intents.get_relation_names() == ["xIntent", "xNeed", "xWant", "xEffect"]
+    made = Eigml.Intents.new(["to joke"], None, None, ["smiles"])
+    assert json.loads(made.to_json("x")) == {"id": "x", "xIntent": ["to joke"], "xNeed": [],
+                                             "xWant": [], "xEffect": ["smiles"]}
+    try:
+        fallback.infer(["hi"], "happy", None)
+    except GLib.Error as e:
+        assert e.code == Eigml.Error.INVALID_ARGUMENT, e.message
+    else:
+        raise AssertionError("an emotion outside the DUTIR categories was accepted")
+
+
 def version():
     assert Eigml.MAJOR_VERSION == 0
     assert isinstance(Eigml.VERSION_S, str)
@@ -190,6 +228,7 @@ for name, fn in [
     ("tensor errors", tensor_errors),
     ("tokenizer, text encoder and weights", encoders_tokenizer_weights),
     ("dataset (JSONL) and examples", dataset_jsonl),
+    ("intent sources and intents", intent_source),
     ("version constants", version),
 ]:
     check(name, fn)

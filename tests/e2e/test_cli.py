@@ -587,6 +587,17 @@ def check_select(tmp, fix, out):
         emo = []
     tap(re_.returncode == 0 and len(emo) == 3 and all(0.0 <= x["score"] <= 1.0 for x in emo),
         "select --emotion 乐 works", show(re_))
+    ri = run("select", "--checkpoint", best, "--dialogue", "red green", "--dialogue", "owl",
+             "--stickers", stickers, "--top", 0, "--json", "--intent-source", "fallback", cwd=tmp)
+    try:
+        knowing = json.loads(ri.stdout)["results"]
+    except (ValueError, KeyError):
+        knowing = []
+    before = {x["sticker"]: x["score"] for x in every}
+    tap(ri.returncode == 0 and len(knowing) == N_STICKERS and
+        all(0.0 <= x["score"] <= 1.0 for x in knowing) and
+        any(abs(x["score"] - before.get(x["sticker"], -1)) > 1e-6 for x in knowing),
+        "select --intent-source fallback: the fallback's knowledge changes the scores", show(ri))
 
 
 def check_errors(tmp, fix, out):
@@ -644,6 +655,11 @@ def check_errors(tmp, fix, out):
             os.path.join(fix, "stickers"), "--emotion", "happy", cwd=tmp)
     ok, why = is_clean_error(r, "--emotion")
     tap(ok, "select with an unknown --emotion", why)
+
+    r = run("select", "--checkpoint", best, "--dialogue", "hi", "--stickers",
+            os.path.join(fix, "stickers"), "--intent-source", "comet", cwd=tmp)
+    ok, why = is_clean_error(r, "--intent-source")
+    tap(ok and r.stdout == "", "select with an unknown --intent-source", why)
 
     # a broken line 3 in test.jsonl
     broken = os.path.join(tmp, "broken")

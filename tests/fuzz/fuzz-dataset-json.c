@@ -60,8 +60,8 @@ read_members (JsonObject *object,
   if (!eigml_json_read_emotion (eigml_json_member (object, "emotion"), loc, "emotion", emotion,
                                 &error))
     check_error (&error);
-  if (eigml_json_read_intents (object, loc, FALSE, intents, &error))
-    eigml_intents_clear (intents);
+  if (eigml_json_read_intents (object, loc, EIGML_RELATIONS_OTHERS_IGNORED, intents, &error))
+    eigml_relation_lists_clear (intents);
   else
     check_error (&error);
   if (eigml_json_read_array (eigml_json_member (object, "context"), loc, "context", &error) == NULL)
