@@ -190,12 +190,14 @@ test_config (void)
     { "{\"fusion_heads\": 5}", "fusion_heads must divide" },
     { "{\"vision_encoder\": {\"hidden_size\": 64, \"num_attention_heads\": 4}}", "hidden sizes differ" },
     { "{\"drop_path\": 1.0}", "drop_path must be in [0, 1)" },
+    { "{\"pooling\": \"max\"}", "\"pooling\" must be \"cls\" or \"mean\"" },
     { "[1, 2]", "not a JSON object" },
     { "{\"text_encoder\": 3}", "text_encoder: must be an object" },
   };
 
   c->w_e_prime = 0.75f;
   c->temperature = 0.1f;
+  c->mean_pooling = TRUE;
   json = eigml_model_config_to_json (c);
   back = eigml_model_config_new_from_data (json, -1, &error);
   g_assert_no_error (error);
@@ -206,6 +208,7 @@ test_config (void)
   g_assert_cmpuint (back->text->hidden, ==, 32);
   g_assert_cmpuint (back->vision->image_size, ==, 16);
   g_assert_cmpuint (back->fusion_ffn, ==, 48);
+  g_assert_true (back->mean_pooling);
 
   {
     /* a single override wins over its group, whatever the member order */

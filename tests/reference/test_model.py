@@ -102,7 +102,7 @@ def make_config(components=None, **over):
         "T": 9, "Tk": 5, "image": 16, "patch": 8, "B": 3, "C": 4, "E": 7, "D": 16,
         "fusion_ffn": 48, "fusion_heads": 2, "intra_dropout": 0.25, "drop_path": 0.25,
         "temperature": 0.07, "intra_temperature": 0.05,
-        "w_e": 0.5, "w_i": 0.5, "overrides": {},
+        "w_e": 0.5, "w_i": 0.5, "overrides": {}, "pooling": "cls",
         "components": {c: True for c in COMPONENTS},
     }
     if components:
@@ -150,7 +150,7 @@ def config_json(cfg):
          "intra_temperature": cfg["intra_temperature"], "intra_dropout": cfg["intra_dropout"],
          "drop_path": cfg["drop_path"], "fusion_heads": cfg["fusion_heads"],
          "fusion_ffn": cfg["fusion_ffn"], "w_e": cfg["w_e"], "w_i": cfg["w_i"],
-         "components": dict(cfg["components"])}
+         "pooling": cfg["pooling"], "components": dict(cfg["components"])}
     j.update(cfg["overrides"])
     return j
 
@@ -307,9 +307,9 @@ class Reference:
         # encoders: [CLS] hidden states (not the pooler)
         tmask = (x["text_mask"].reshape(B, -1) == 0).long()
         Ft, _ = self.bert(x["text_ids"], tmask, x["text_types"])
-        t = Ft[:, 0]                                            # [B, H]
+        t = pooled(cfg, Ft, tmask)                              # [B, H]
         Fv = self.vit(x["pixels"])                              # [N, P+1, H]
-        v = Fv[:, 0]                                            # [N, H]
+        v = pooled(cfg, Fv)                                     # [N, H]
 
         L = {}
         # eq 2-3, semantic alignment
@@ -332,7 +332,7 @@ class Reference:
         if on["intention"]:
             kmask = (x["know_mask"].reshape(B * R, -1) == 0).long()
             Fk, _ = self.bert(x["know_ids"], kmask, x["know_types"])
-            I_t = Fk[:, 0].reshape(B, R, H)
+            I_t = pooled(cfg, Fk, kmask).reshape(B, R, H)
             I_p = I_t
             if on["eiks"]:
                 z = lin("emo_head_t", t)
@@ -544,6 +544,17 @@ def as_double(x):
     return out
 
 
+def pooled(cfg, states, mask=None):
+    """docs/model.md "Encoders": the [CLS] state, or with "pooling": "mean"
+    the mean of the states where the (0/1) mask is 1 (all when None)"""
+    if cfg.get("pooling", "cls") != "mean":
+        return states[:, 0]
+    if mask is None:
+        return states.mean(1)
+    w = mask.to(states.dtype)[..., None]
+    return (states * w).sum(1) / w.sum(1)
+
+
 def tie_relations(model, x):
     """copy the relation with the largest EIKS loss of dialogue 0 onto
     another relation, so that two relations share the maximum (x_r = 1/2)"""
@@ -553,7 +564,7 @@ def tie_relations(model, x):
         xd = as_double(x)
         kmask = (xd["know_mask"].reshape(B * R, -1) == 0).long()
         Fk, _ = model.bert(xd["know_ids"], kmask, xd["know_types"])
-        I_t = Fk[:, 0].reshape(B, R, H)
+        I_t = pooled(cfg, Fk, kmask).reshape(B, R, H)
         logq = F.log_softmax(F.linear(I_t, model.heads["emo_head_t.weight"],
                                       model.heads["emo_head_t.bias"]), -1)
         ell = -(xd["emo_dist"][:, None, :] * logq).sum(-1)
@@ -680,6 +691,7 @@ CASES = [
     ("w_e 0.25, w_i 1, w_e_prime 0.75", {}, {"w_e": 0.25, "w_i": 1.0, "w_e_prime": 0.75}),
     ("w_e 1, w_i 0.25, w_e_text 0.75, w_i_vision 0", {},
      {"w_e": 1.0, "w_i": 0.25, "w_e_text": 0.75, "w_i_vision": 0.0}),
+    ("full, mean pooling", {}, {"pooling": "mean"}),
 ]
 
 
