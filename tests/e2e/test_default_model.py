@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-TOOL = sys.argv[1]
+TOOL = os.path.abspath(sys.argv[1])
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO = os.path.join(ROOT, "data", "demo")
 MODEL = os.path.join(ROOT, "data", "default-model")
@@ -47,7 +47,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="eigml-default-") as tmp:
         out = os.path.join(tmp, "run")
         r = run(TOOL, "train", "--config", os.path.join(ROOT, "data", "default", "train.json"),
-                "--set", "train.max_steps=4", "--set", "train.validation_examples=32", "-o", out)
+                "--set", "train.max_steps=4", "--set", "train.eval_every=4",
+                "--set", "train.validation_examples=32", "-o", out)
         tap(r.returncode == 0 and "trained 4 steps" in r.stdout,
             "the default config trains from scratch (4 steps)", r.stderr[-800:])
         tap(os.path.exists(os.path.join(out, "best", "model.safetensors")),
@@ -65,7 +66,8 @@ def main():
                               os.path.join(DEMO, "library.jsonl"))
         tap(lexicon is not None and lexicon["examples"] == 2000, "lexicon-only baseline evaluates",
             r.stderr[-500:])
-        model, r = evaluate("--checkpoint", MODEL, "--emotion-source", "annotator")
+        model, r = evaluate("--checkpoint", MODEL, "--emotion-source", "annotator",
+                            "--intent-source", "fallback")
         tap(model is not None and model["examples"] == 2000, "the default model evaluates",
             r.stderr[-500:])
         if lexicon and model:
