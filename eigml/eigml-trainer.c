@@ -59,6 +59,7 @@ struct _EigmlTrainer
   gboolean log_terminal;
   GMainContext *signal_context;   /* where ::progress is emitted (train_async) */
   EigmlProgress *progress;        /* while training, with a log stream */
+  EigmlRanker *validator;         /* validation passes, kept across validations */
 };
 
 enum
@@ -110,6 +111,7 @@ eigml_trainer_finalize (GObject *object)
   g_clear_object (&self->tokenizer);
   g_clear_object (&self->train);
   g_clear_object (&self->validation);
+  g_clear_object (&self->validator);
   g_clear_object (&self->annotator);
   g_clear_object (&self->intent_source);
   g_free (self->o.schedule);
@@ -768,13 +770,16 @@ validate (EigmlTrainer *self,
           GCancellable *cancellable,
           GError **error)
 {
-  g_autoptr (EigmlRanker) ranker = NULL;
+  EigmlRanker *ranker;
   g_autoptr (EigmlMetrics) metrics = NULL;
   double map;
 
   if (self->validation == NULL)
     return TRUE;
-  ranker = eigml_ranker_new (self->model, self->tokenizer);
+  /* one ranker for the run: its inference passes are built once */
+  if (self->validator == NULL)
+    self->validator = eigml_ranker_new (self->model, self->tokenizer);
+  ranker = self->validator;
   eigml_ranker_set_batch_size (ranker, self->o.batch_size);
   eigml_ranker_set_truncation (ranker, self->o.truncation);
   eigml_ranker_set_emotion_annotator (ranker, self->annotator);
