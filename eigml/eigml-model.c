@@ -12,6 +12,7 @@
 #include "model/model-build.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 /* ---- configuration ------------------------------------------------------- */
@@ -45,6 +46,7 @@ eigml_model_config_new (void)
   c->intra_temperature = 0.05f;
   c->intra_dropout = 0.1f;
   c->drop_path = 0.1f;
+  c->samm_beta_init = 0.9f;
   eigml_model_config_set_w_e (c, 0.5f);
   eigml_model_config_set_w_i (c, 0.5f);
   c->components = EIGML_COMPONENTS_ALL;
@@ -171,6 +173,8 @@ eigml_model_config_validate (const EigmlModelConfig *config,
   else if (!(config->intra_dropout >= 0.0f && config->intra_dropout < 1.0f) ||
            !(config->drop_path >= 0.0f && config->drop_path < 1.0f))
     what = "intra_dropout and drop_path must be in [0, 1)";
+  else if (!(config->samm_beta_init > 0.0f && config->samm_beta_init < 1.0f))
+    what = "samm_beta_init must be in (0, 1)";
   else if ((config->components & ~EIGML_COMPONENTS_ALL) != 0)
     what = "unknown component bits";
   for (guint i = 0; what == NULL && i < G_N_ELEMENTS (weights); i++)
@@ -199,7 +203,7 @@ static const struct
 };
 
 #define N_UINTS 7
-#define N_FLOATS 11
+#define N_FLOATS 12
 
 static gboolean
 member_uint (JsonNode *node,
@@ -265,6 +269,7 @@ config_from_object (JsonObject *obj,
     { "w_e", &c->w_e }, { "w_i", &c->w_i }, { "w_e_prime", &c->w_e_prime },
     { "w_e_text", &c->w_e_text }, { "w_e_vision", &c->w_e_vision },
     { "w_i_text", &c->w_i_text }, { "w_i_vision", &c->w_i_vision },
+    { "samm_beta_init", &c->samm_beta_init },
   };
   g_autoptr (GList) members = json_object_get_members (obj);
   JsonNode *node;
@@ -498,6 +503,7 @@ eigml_model_config_to_json_node (const EigmlModelConfig *c)
   U (fusion_heads); U (fusion_ffn);
   F (temperature); F (intra_temperature); F (intra_dropout); F (drop_path);
   F (w_e); F (w_i); F (w_e_prime); F (w_e_text); F (w_e_vision); F (w_i_text); F (w_i_vision);
+  F (samm_beta_init);
 #undef U
 #undef F
   json_builder_set_member_name (b, "pooling");
@@ -602,8 +608,11 @@ eigml_heads_init (EigmlHeads *h,
           (h->alpha = eigml_param_store_add (store, "samm.alpha", 1, &one, EIGML_INIT_ZEROS, 0.0f,
                                              FALSE, error)) == NULL)
         return FALSE;
-      if ((h->beta = eigml_param_store_add (store, "samm.beta", 1, &one, EIGML_INIT_ZEROS, 0.0f,
-                                            FALSE, error)) == NULL)
+      /* β = sigmoid (samm.beta) starts at samm_beta_init (docs/model.md, eq 17–19) */
+      float b0 = c->samm_beta_init;
+
+      if ((h->beta = eigml_param_store_add (store, "samm.beta", 1, &one, EIGML_INIT_CONSTANT,
+                                            logf (b0 / (1.0f - b0)), FALSE, error)) == NULL)
         return FALSE;
     }
   return TRUE;

@@ -48,6 +48,9 @@ typedef struct _EigmlModelConfig EigmlModelConfig;
  * @mean_pooling: %FALSE (the paper): the encoders' [CLS] states are the
  *   dialogue, knowledge and sticker features; %TRUE: the mean of their
  *   token (or patch) states, for models trained from scratch
+ * @samm_beta_init: SAMM's β (eq 19) before training, in (0, 1); 0.9 keeps
+ *   the matching probability p_vl in charge of p_final at the start
+ *   (`docs/model.md`, eq 17–19)
  *
  * The EIGML model's hyper-parameters; `docs/model.md` maps each to the
  * paper. eigml_model_config_new() gives the paper's model: bert-base-chinese,
@@ -79,6 +82,7 @@ struct _EigmlModelConfig
   float w_i_vision;
   EigmlComponents components;
   gboolean mean_pooling;
+  float samm_beta_init;
 };
 
 #define EIGML_TYPE_MODEL_CONFIG (eigml_model_config_get_type ())

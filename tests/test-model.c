@@ -191,6 +191,8 @@ test_config (void)
     { "{\"vision_encoder\": {\"hidden_size\": 64, \"num_attention_heads\": 4}}", "hidden sizes differ" },
     { "{\"drop_path\": 1.0}", "drop_path must be in [0, 1)" },
     { "{\"pooling\": \"max\"}", "\"pooling\" must be \"cls\" or \"mean\"" },
+    { "{\"samm_beta_init\": 1.0}", "samm_beta_init must be in (0, 1)" },
+    { "{\"samm_beta_init\": 0}", "samm_beta_init must be in (0, 1)" },
     { "[1, 2]", "not a JSON object" },
     { "{\"text_encoder\": 3}", "text_encoder: must be an object" },
   };
@@ -198,6 +200,7 @@ test_config (void)
   c->w_e_prime = 0.75f;
   c->temperature = 0.1f;
   c->mean_pooling = TRUE;
+  c->samm_beta_init = 0.75f;
   json = eigml_model_config_to_json (c);
   back = eigml_model_config_new_from_data (json, -1, &error);
   g_assert_no_error (error);
@@ -209,6 +212,7 @@ test_config (void)
   g_assert_cmpuint (back->vision->image_size, ==, 16);
   g_assert_cmpuint (back->fusion_ffn, ==, 48);
   g_assert_true (back->mean_pooling);
+  g_assert_cmpfloat_with_epsilon (back->samm_beta_init, 0.75f, 1e-7);
 
   {
     /* a single override wins over its group, whatever the member order */
@@ -253,6 +257,14 @@ test_checkpoint (void)
   wb = eigml_model_dup_weights (b, &error);
   names = eigml_weights_get_names (wa);
   g_assert_cmpuint (g_strv_length (names), ==, eigml_weights_get_n_tensors (wb));
+  {
+    /* SAMM's β starts at samm_beta_init: sigmoid (samm.beta) = 0.9 */
+    gsize nb = 0;
+    g_autofree float *beta = eigml_tensor_dup_floats (eigml_weights_lookup (wa, "samm.beta"),
+                                                      &nb, NULL);
+    g_assert_cmpuint (nb, ==, 1);
+    g_assert_cmpfloat_with_epsilon (1.0 / (1.0 + exp (-beta[0])), 0.9, 1e-6);
+  }
   for (guint i = 0; names[i] != NULL; i++)
     {
       gsize nx = 0;
