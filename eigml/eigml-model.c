@@ -1197,7 +1197,11 @@ eigml_model_build (EigmlModel *self,
   out->text_ids = input (g, "text_ids", EIGML_DTYPE_I32, 2, B, T, 0, 0);
   out->text_types = input (g, "text_types", EIGML_DTYPE_I32, 2, B, T, 0, 0);
   out->text_mask = input (g, "text_mask", EIGML_DTYPE_F32, 4, B, 1, 1, T);
-  out->patches = input (g, "patches", EIGML_DTYPE_F32, 3, N, grid * grid, patch_dim, 0);
+  if (flags & EIGML_MODEL_GRAPH_VISION_FEATURES)
+    out->vision_features = input (g, "vision_features", EIGML_DTYPE_F32, 3, N, grid * grid + 1, H,
+                                  0);
+  else
+    out->patches = input (g, "patches", EIGML_DTYPE_F32, 3, N, grid * grid, patch_dim, 0);
   if (intention)
     {
       out->know_ids = input (g, "know_ids", EIGML_DTYPE_I32, 2, B * R, Tk, 0, 0);
@@ -1223,7 +1227,9 @@ eigml_model_build (EigmlModel *self,
   p->f_t = eigml_text_encoder_build (self->text, g, out->text_ids, out->text_mask,
                                      out->text_types, train, NULL);
   p->t = pool (self, g, p->f_t, out->text_mask);
-  p->f_v = eigml_image_encoder_build (self->vision, g, out->patches, train);
+  p->f_v = out->vision_features != NULL
+             ? out->vision_features
+             : eigml_image_encoder_build (self->vision, g, out->patches, train);
   p->v = pool (self, g, p->f_v, NULL);
   if (train)
     p->v_pos = eigml_op_matmul (g, out->pos_select, p->v, FALSE, FALSE);
@@ -1281,6 +1287,15 @@ eigml_model_build (EigmlModel *self,
     }
   if (out->scores != NULL)
     eigml_graph_mark_output (g, out->scores);
+  if (!train)
+    {
+      if (out->p_vl != NULL)
+        eigml_graph_mark_output (g, out->p_vl);
+      if (out->s_emo != NULL)
+        eigml_graph_mark_output (g, out->s_emo);
+      if (out->s_int != NULL)
+        eigml_graph_mark_output (g, out->s_int);
+    }
   if (eigml_graph_propagate_error (g, error))
     return FALSE;
   if (out->scores == NULL || (train && out->loss[EIGML_LOSS_TOTAL] == NULL))
@@ -1297,21 +1312,27 @@ EigmlNode *
 eigml_model_build_sticker_embedding (EigmlModel *self,
                                      EigmlGraph *g,
                                      gint64 n,
-                                     EigmlNode **patches)
+                                     EigmlNode **patches,
+                                     EigmlNode **features)
 {
   const EigmlModelConfig *c = self->config;
   gint64 grid = c->vision->image_size / c->vision->patch_size;
   gint64 shape[3] = { n, grid * grid,
                       (gint64) c->vision->channels * c->vision->patch_size * c->vision->patch_size };
-  EigmlNode *out;
+  EigmlNode *out, *f_v;
 
   *patches = eigml_graph_input (g, "patches", EIGML_DTYPE_F32, 3, shape);
+  f_v = eigml_image_encoder_build (self->vision, g, *patches, FALSE);
   out = eigml_mo_normalize (g, eigml_linear_forward (g, &self->heads.vision_proj,
-                                                     pool (self, g, eigml_image_encoder_build (
-                                                             self->vision, g, *patches, FALSE),
-                                                           NULL)));
+                                                     pool (self, g, f_v, NULL)));
   if (out != NULL)
     eigml_graph_mark_output (g, out);
+  if (features != NULL)
+    {
+      *features = f_v;
+      if (f_v != NULL)
+        eigml_graph_mark_output (g, f_v);
+    }
   return out;
 }
 

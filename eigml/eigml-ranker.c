@@ -7,6 +7,7 @@
 #include "eigml-ranker.h"
 #include "eigml-enum-types.h"
 #include "eigml-error.h"
+#include "eigml-selection-private.h"
 #include "train/batcher.h"
 #include "eigml-tensor-private.h"
 #include "nn/encoder-private.h"
@@ -17,6 +18,11 @@
 #include <string.h>
 
 #define SCORE_CHUNK 32
+/* dialogues per pass of eigml_ranker_select_many() */
+#define SELECT_BATCH 16
+/* the image encoder's outputs of a library are kept in memory up to this
+ * size; above it the second stage encodes its candidates' images */
+#define FEATURE_BYTES_MAX ((gsize) 512 << 20)
 
 /**
  * EigmlRanker:
@@ -52,6 +58,7 @@ struct _EigmlRanker
   /* whole-library retrieval */
   EigmlStickerLibrary *library;
   float *embeddings;    /* [n, D] */
+  float *features;      /* [n, P + 1, H] f_v, or NULL (FEATURE_BYTES_MAX) */
   gboolean from_cache;
   guint first_stage;
   EigmlGraph *query;    /* the dialogue's embedding, B = 1 */
@@ -91,6 +98,7 @@ eigml_ranker_finalize (GObject *object)
   g_hash_table_destroy (self->passes);
   g_clear_object (&self->library);
   g_free (self->embeddings);
+  g_free (self->features);
   g_clear_pointer (&self->query, eigml_graph_unref);
   g_clear_object (&self->images);
   g_clear_object (&self->annotator);
@@ -319,23 +327,25 @@ static Pass *
 get_pass (EigmlRanker *self,
           gint64 B,
           gint64 C,
+          guint flags,
           GError **error)
 {
-  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, B, C);
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ":%u", B, C,
+                                          flags);
   Pass *p = g_hash_table_lookup (self->passes, key);
 
   if (p != NULL)
     return p;
   p = g_new0 (Pass, 1);
   p->graph = eigml_graph_new (eigml_model_get_context (self->model));
-  if (!eigml_model_build (self->model, p->graph, B, C, 0, &p->mg, error) ||
+  if (!eigml_model_build (self->model, p->graph, B, C, flags, &p->mg, error) ||
       !eigml_graph_prepare (p->graph, error))
     {
       pass_free (p);
       return NULL;
     }
   /* a few shapes stay; a stream of new ones must not grow without bound */
-  if (g_hash_table_size (self->passes) >= 8)
+  if (g_hash_table_size (self->passes) >= 16)
     g_hash_table_remove_all (self->passes);
   g_hash_table_insert (self->passes, g_steal_pointer (&key), p);
   return p;
@@ -347,7 +357,7 @@ run (EigmlRanker *self,
      const EigmlModelBatch *batch,
      GError **error)
 {
-  Pass *p = get_pass (self, batch->batch, batch->n_candidates, error);
+  Pass *p = get_pass (self, batch->batch, batch->n_candidates, 0, error);
 
   if (p == NULL)
     return NULL;
@@ -621,9 +631,22 @@ eigml_ranker_evaluate (EigmlRanker *self,
 
 #define EMBED_CHUNK 32
 
+/* floats of one sticker's image-encoder output f_v, [P + 1, H] */
+static gsize
+feature_row (EigmlModel *model)
+{
+  const EigmlModelConfig *c = eigml_model_get_config (model);
+  gsize grid = c->vision->image_size / c->vision->patch_size;
+
+  return (grid * grid + 1) * c->vision->hidden;
+}
+
+/* [n, D] embeddings of the library's stickers, and with @features their
+ * image-encoder outputs [n, P + 1, H] */
 static float *
 compute_embeddings (EigmlRanker *self,
                     EigmlStickerLibrary *library,
+                    float **features,
                     GCancellable *cancellable,
                     GError **error)
 {
@@ -631,12 +654,15 @@ compute_embeddings (EigmlRanker *self,
   guint n = eigml_sticker_library_get_n_stickers (library);
   guint D = eigml_model_get_config (model)->proj_dim;
   guint patch = eigml_model_get_config (model)->vision->patch_size;
+  gsize row = feature_row (model);
   guint chunk = MIN (n, EMBED_CHUNK);
   g_autoptr (EigmlGraph) g = eigml_graph_new (eigml_model_get_context (model));
   g_autofree float *out = g_new (float, (gsize) n * D);
-  EigmlNode *patches, *emb;
+  g_autofree float *feats = features ? g_new (float, (gsize) n * row) : NULL;
+  EigmlNode *patches, *emb, *f_v = NULL;
 
-  emb = eigml_model_build_sticker_embedding (model, g, chunk, &patches);
+  emb = eigml_model_build_sticker_embedding (model, g, chunk, &patches,
+                                             features ? &f_v : NULL);
   if (emb == NULL || eigml_graph_propagate_error (g, error) || !eigml_graph_prepare (g, error))
     return NULL;
   for (guint start = 0; start < n; start += chunk)
@@ -644,7 +670,7 @@ compute_embeddings (EigmlRanker *self,
       guint len = MIN (chunk, n - start);
       g_autofree const char **paths = g_new0 (const char *, chunk + 1);
       g_autoptr (EigmlTensor) pixels = NULL, p = NULL;
-      g_autofree float *part = NULL;
+      g_autofree float *part = NULL, *fpart = NULL;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
@@ -653,13 +679,18 @@ compute_embeddings (EigmlRanker *self,
       pixels = eigml_image_processor_load_batch (self->images, paths, chunk, NULL, 0, 0, error);
       if (pixels == NULL || (p = eigml_image_patchify (pixels, patch, error)) == NULL ||
           !eigml_graph_set_input_tensor (g, patches, p, error) || !eigml_graph_compute (g, error) ||
-          (part = eigml_graph_dup_floats (g, emb, error)) == NULL)
+          (part = eigml_graph_dup_floats (g, emb, error)) == NULL ||
+          (f_v != NULL && (fpart = eigml_graph_dup_floats (g, f_v, error)) == NULL))
         {
           g_prefix_error (error, "sticker embeddings: ");
           return NULL;
         }
       memcpy (out + (gsize) start * D, part, (gsize) len * D * sizeof (float));
+      if (feats != NULL)
+        memcpy (feats + (gsize) start * row, fpart, (gsize) len * row * sizeof (float));
     }
+  if (features != NULL)
+    *features = g_steal_pointer (&feats);
   return g_steal_pointer (&out);
 }
 
@@ -676,7 +707,10 @@ compute_embeddings (EigmlRanker *self,
  * model's contrastive space (normalize(vision_proj(ViT [CLS])), eq 2–3),
  * computed once and cached on disk in a file named by the library's
  * fingerprint and the model's image fingerprint, so a changed library or
- * model (new weights) never reuses stale embeddings.
+ * model (new weights) never reuses stale embeddings. Where they take at
+ * most 512 MiB, the image encoder's outputs for every sticker are kept
+ * (in memory and in the cache) too, so that the second stage of
+ * eigml_ranker_select() runs only the fusion on its candidates.
  *
  * Returns: %TRUE on success
  *
@@ -691,14 +725,17 @@ eigml_ranker_set_library (EigmlRanker *self,
 {
   guint n, D;
   g_autofree char *lib_fp = NULL, *model_fp = NULL, *dir = NULL, *name = NULL, *path = NULL;
-  g_autofree float *emb = NULL;
-  gboolean from_cache = FALSE;
+  g_autofree float *emb = NULL, *feats = NULL;
+  gboolean from_cache = FALSE, keep_features;
+  gsize row;
 
   g_return_val_if_fail (EIGML_IS_RANKER (self), FALSE);
   g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (library), FALSE);
 
   n = eigml_sticker_library_get_n_stickers (library);
   D = eigml_model_get_config (self->model)->proj_dim;
+  row = feature_row (self->model);
+  keep_features = (gsize) n * row * sizeof (float) <= FEATURE_BYTES_MAX;
   if (n == 0)
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT, "the library is empty");
@@ -711,7 +748,8 @@ eigml_ranker_set_library (EigmlRanker *self,
     goto fail;
   dir = cache_dir ? g_strdup (cache_dir)
                   : g_build_filename (g_get_user_cache_dir (), "eigml", "library", NULL);
-  name = g_strdup_printf ("embeddings-%.16s-%.16s.safetensors", lib_fp, model_fp);
+  name = g_strdup_printf ("embeddings-%.16s-%.16s%s.safetensors", lib_fp, model_fp,
+                          keep_features ? "-f" : "");
   path = g_build_filename (dir, name, NULL);
 
   if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
@@ -721,8 +759,17 @@ eigml_ranker_set_library (EigmlRanker *self,
       EigmlTensor *t = w ? eigml_weights_lookup (w, "embeddings") : NULL;
       gsize count = 0;
 
-      if (t != NULL && eigml_tensor_get_n_elements (t) == (gint64) n * D)
-        emb = eigml_tensor_dup_floats (t, &count, &local);
+      EigmlTensor *f = w && keep_features ? eigml_weights_lookup (w, "features") : NULL;
+
+      if (t != NULL && eigml_tensor_get_n_elements (t) == (gint64) n * D &&
+          (!keep_features ||
+           (f != NULL && eigml_tensor_get_n_elements (f) == (gint64) (n * row))))
+        {
+          emb = eigml_tensor_dup_floats (t, &count, &local);
+          if (emb != NULL && keep_features &&
+              (feats = eigml_tensor_dup_floats (f, &count, &local)) == NULL)
+            g_clear_pointer (&emb, g_free);
+        }
       if (emb != NULL)
         from_cache = TRUE;
       else
@@ -731,23 +778,32 @@ eigml_ranker_set_library (EigmlRanker *self,
     }
   if (emb == NULL)
     {
-      gint64 shape[2] = { n, D };
+      gint64 shape[2] = { n, D }, fshape[2] = { n, (gint64) row };
       g_autoptr (EigmlWeights) w = eigml_weights_new ();
-      g_autoptr (EigmlTensor) t = NULL;
+      g_autoptr (EigmlTensor) t = NULL, f = NULL;
 
-      emb = compute_embeddings (self, library, cancellable, error);
+      emb = compute_embeddings (self, library, keep_features ? &feats : NULL, cancellable, error);
       if (emb == NULL)
         goto fail;
       t = eigml_tensor_new_from_floats (shape, 2, emb, (gsize) n * D, error);
       if (t == NULL)
         goto fail;
       eigml_weights_insert (w, "embeddings", t);
+      if (feats != NULL)
+        {
+          f = eigml_tensor_new_from_floats (fshape, 2, feats, (gsize) n * row, error);
+          if (f == NULL)
+            goto fail;
+          eigml_weights_insert (w, "features", f);
+        }
       if (g_mkdir_with_parents (dir, 0755) != 0 || !eigml_weights_save_safetensors (w, path, NULL))
         g_message ("could not cache sticker embeddings in %s", path);
     }
   g_set_object (&self->library, library);
   g_free (self->embeddings);
   self->embeddings = g_steal_pointer (&emb);
+  g_free (self->features);
+  self->features = g_steal_pointer (&feats);
   self->from_cache = from_cache;
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -837,6 +893,51 @@ compare_hits (gconstpointer a,
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* The first stage: cosine of the dialogue's embedding with every
+ * sticker's, [n]. Called with the lock held. */
+static float *
+first_stage_locked (EigmlRanker *self,
+                    const char *const *turns,
+                    GError **error)
+{
+  const EigmlModelConfig *c = eigml_model_get_config (self->model);
+  guint n = eigml_sticker_library_get_n_stickers (self->library), D = c->proj_dim;
+  g_autofree gint32 *ids = g_new (gint32, c->max_len), *types = g_new (gint32, c->max_len);
+  g_autofree gint32 *attention = g_new (gint32, c->max_len);
+  g_autofree float *mask = g_new (float, c->max_len), *q = NULL;
+  float *sims;
+
+  if (self->query == NULL)
+    {
+      self->query = eigml_graph_new (eigml_model_get_context (self->model));
+      self->query_out = eigml_model_build_dialogue_embedding (self->model, self->query, 1,
+                                                              &self->query_ids,
+                                                              &self->query_types,
+                                                              &self->query_mask);
+      if (self->query_out == NULL || eigml_graph_propagate_error (self->query, error) ||
+          !eigml_graph_prepare (self->query, error))
+        {
+          g_clear_pointer (&self->query, eigml_graph_unref);
+          return NULL;
+        }
+    }
+  if (!eigml_tokenizer_encode_dialogue_into (self->tokenizer, turns, NULL, c->max_len,
+                                             self->truncation, ids, types, attention, error))
+    return NULL;
+  for (guint k = 0; k < c->max_len; k++)
+    mask[k] = attention[k] ? 0.0f : -10000.0f;
+  if (!eigml_graph_set_input_ints (self->query, self->query_ids, ids, c->max_len, error) ||
+      !eigml_graph_set_input_ints (self->query, self->query_types, types, c->max_len, error) ||
+      !eigml_graph_set_input_floats (self->query, self->query_mask, mask, c->max_len, error) ||
+      !eigml_graph_compute (self->query, error) ||
+      (q = eigml_graph_dup_floats (self->query, self->query_out, error)) == NULL)
+    return NULL;
+  sims = g_new (float, n);
+  cblas_sgemv (CblasRowMajor, CblasNoTrans, (int) n, (int) D, 1.0f, self->embeddings, (int) D, q, 1,
+               0.0f, sims, 1);
+  return sims;
+}
+
 /**
  * eigml_ranker_rank_library:
  * @self: a ranker with a library (eigml_ranker_set_library())
@@ -870,10 +971,8 @@ eigml_ranker_rank_library (EigmlRanker *self,
                            gsize *n_results,
                            GError **error)
 {
-  const EigmlModelConfig *c;
-  guint n, D, K;
-  g_autofree gint32 *ids = NULL, *types = NULL, *attention = NULL;
-  g_autofree float *mask = NULL, *q = NULL, *sims = NULL, *full = NULL;
+  guint n, K;
+  g_autofree float *sims = NULL, *full = NULL;
   g_autofree Hit *hits = NULL;
   g_autofree const char **paths = NULL;
   gsize n_full = 0;
@@ -895,52 +994,14 @@ eigml_ranker_rank_library (EigmlRanker *self,
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT, "top_k must be at least 1");
       return FALSE;
     }
-  c = eigml_model_get_config (self->model);
   n = eigml_sticker_library_get_n_stickers (self->library);
-  D = c->proj_dim;
 
   /* first stage: the dialogue's embedding against every sticker's */
-  ids = g_new (gint32, c->max_len);
-  types = g_new (gint32, c->max_len);
-  attention = g_new (gint32, c->max_len);
-  mask = g_new (float, c->max_len);
   g_mutex_lock (&self->lock);
-  if (self->query == NULL)
-    {
-      self->query = eigml_graph_new (eigml_model_get_context (self->model));
-      self->query_out = eigml_model_build_dialogue_embedding (self->model, self->query, 1,
-                                                              &self->query_ids,
-                                                              &self->query_types,
-                                                              &self->query_mask);
-      if (self->query_out == NULL || eigml_graph_propagate_error (self->query, error) ||
-          !eigml_graph_prepare (self->query, error))
-        {
-          g_clear_pointer (&self->query, eigml_graph_unref);
-          g_mutex_unlock (&self->lock);
-          return FALSE;
-        }
-    }
-  if (!eigml_tokenizer_encode_dialogue_into (self->tokenizer, turns, NULL, c->max_len,
-                                             self->truncation, ids, types, attention, error))
-    {
-      g_mutex_unlock (&self->lock);
-      return FALSE;
-    }
-  for (guint k = 0; k < c->max_len; k++)
-    mask[k] = attention[k] ? 0.0f : -10000.0f;
-  if (!eigml_graph_set_input_ints (self->query, self->query_ids, ids, c->max_len, error) ||
-      !eigml_graph_set_input_ints (self->query, self->query_types, types, c->max_len, error) ||
-      !eigml_graph_set_input_floats (self->query, self->query_mask, mask, c->max_len, error) ||
-      !eigml_graph_compute (self->query, error) ||
-      (q = eigml_graph_dup_floats (self->query, self->query_out, error)) == NULL)
-    {
-      g_mutex_unlock (&self->lock);
-      return FALSE;
-    }
-  sims = g_new (float, n);
-  cblas_sgemv (CblasRowMajor, CblasNoTrans, (int) n, (int) D, 1.0f, self->embeddings, (int) D, q, 1,
-               0.0f, sims, 1);
+  sims = first_stage_locked (self, turns, error);
   g_mutex_unlock (&self->lock);
+  if (sims == NULL)
+    return FALSE;
 
   hits = g_new (Hit, n);
   for (guint i = 0; i < n; i++)
@@ -971,4 +1032,330 @@ eigml_ranker_rank_library (EigmlRanker *self,
       (*scores)[i] = hits[i].score;
     }
   return TRUE;
+}
+
+/* ---- selections: whole dialogues, with the parts of their scores -------- */
+
+typedef const char *const *KnowRows[EIGML_N_RELATIONS];
+
+typedef struct
+{
+  guint *cand;             /* library indices of the candidates */
+  guint n_cand;
+  EigmlEmotion emotion;
+  float *dist;             /* [E] */
+  EigmlIntents *intents;
+  float *parts;            /* [n_cand, EIGML_SELECTION_N_PARTS] */
+} Query;
+
+static void
+query_clear (Query *q)
+{
+  g_free (q->cand);
+  g_free (q->dist);
+  g_free (q->parts);
+  g_clear_pointer (&q->intents, eigml_intents_unref);
+}
+
+/* emotion, knowledge and candidates of request @i; with the lock held */
+static gboolean
+prepare_query_locked (EigmlRanker *self,
+                      const EigmlSelectRequest *r,
+                      guint i,
+                      Query *q,
+                      GError **error)
+{
+  const EigmlModelConfig *c = eigml_model_get_config (self->model);
+  guint n = eigml_sticker_library_get_n_stickers (self->library);
+
+  if (r->turns == NULL || r->top_k == 0)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                   "request %u: %s", i, r->turns == NULL ? "no dialogue" : "top_k must be at least 1");
+      return FALSE;
+    }
+  q->dist = g_new0 (float, c->n_emotions);
+  q->emotion = EIGML_EMOTION_NONE;
+  if (self->annotator != NULL)
+    {
+      g_autoptr (EigmlEmotionResult) er =
+        eigml_emotion_annotator_annotate_dialogue (self->annotator, r->turns, error);
+      const float *d;
+      gsize nd = 0;
+
+      if (er == NULL)
+        return FALSE;
+      d = eigml_emotion_result_get_distribution (er, &nd);
+      if (nd != c->n_emotions)
+        {
+          g_set_error (error, EIGML_ERROR, EIGML_ERROR_SHAPE,
+                       "the annotator gives %" G_GSIZE_FORMAT
+                       " emotion categories; the model has %u", nd, c->n_emotions);
+          return FALSE;
+        }
+      memcpy (q->dist, d, nd * sizeof (float));
+      q->emotion = eigml_emotion_result_get_label (er);
+    }
+  if (self->intent_source != NULL)
+    {
+      q->intents = eigml_intent_source_infer (self->intent_source, r->turns,
+                                              eigml_batcher_emotion_category (q->dist,
+                                                                              c->n_emotions),
+                                              NULL, error);
+      if (q->intents == NULL)
+        return FALSE;
+    }
+  if (r->candidates != NULL)
+    {
+      q->n_cand = g_strv_length ((char **) r->candidates);
+      if (q->n_cand == 0)
+        {
+          g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                       "request %u: an empty candidate list", i);
+          return FALSE;
+        }
+      q->cand = g_new (guint, q->n_cand);
+      for (guint k = 0; k < q->n_cand; k++)
+        if (!eigml_sticker_library_lookup (self->library, r->candidates[k], &q->cand[k]))
+          {
+            g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                         "request %u: candidates[%u]: no sticker \"%s\" in the library", i, k,
+                         r->candidates[k]);
+            return FALSE;
+          }
+    }
+  else
+    {
+      g_autofree float *sims = first_stage_locked (self, r->turns, error);
+      g_autofree Hit *hits = NULL;
+
+      if (sims == NULL)
+        return FALSE;
+      hits = g_new (Hit, n);
+      for (guint k = 0; k < n; k++)
+        {
+          hits[k].index = k;
+          hits[k].score = sims[k];
+        }
+      qsort (hits, n, sizeof (Hit), compare_hits);
+      q->n_cand = MIN (n, MAX (self->first_stage, r->top_k));
+      q->cand = g_new (guint, q->n_cand);
+      for (guint k = 0; k < q->n_cand; k++)
+        q->cand[k] = hits[k].index;
+    }
+  return TRUE;
+}
+
+/* one pass over queries [0, n) of @q; with the lock held */
+static gboolean
+score_queries_locked (EigmlRanker *self,
+                      const EigmlSelectRequest *requests,
+                      Query *q,
+                      guint n,
+                      GError **error)
+{
+  const EigmlModelConfig *c = eigml_model_get_config (self->model);
+  guint B = 1, C = 0, E = c->n_emotions;
+  gsize row = feature_row (self->model);
+  g_autofree const char **paths = NULL;
+  g_autofree const char *const **turns = NULL;
+  g_autofree KnowRows *knowledge = NULL;
+  g_autofree const char *const *const **intents = NULL;
+  g_autofree float *emotion = NULL, *features = NULL;
+  g_autofree float *out[EIGML_SELECTION_N_PARTS] = { NULL };
+  EigmlNode *nodes[EIGML_SELECTION_N_PARTS];
+  EigmlModelBatch batch;
+  EigmlBatcher b = batcher (self);
+  Pass *p;
+
+  /* few pass shapes: B a power of two, padded with the last dialogue;
+   * candidate lists padded with their last candidate. A candidate's score
+   * depends on its dialogue alone, so padding changes no result. */
+  while (B < n)
+    B <<= 1;
+  for (guint i = 0; i < n; i++)
+    C = MAX (C, q[i].n_cand);
+  turns = g_new0 (const char *const *, B);
+  knowledge = g_new0 (KnowRows, B);
+  intents = g_new0 (const char *const *const *, B);
+  emotion = g_new (float, (gsize) B * E);
+  if (self->features != NULL)
+    features = g_new (float, (gsize) B * C * row);
+  else
+    paths = g_new0 (const char *, (gsize) B * C + 1);
+  for (guint bi = 0; bi < B; bi++)
+    {
+      const Query *x = &q[MIN (bi, n - 1)];
+
+      turns[bi] = requests[MIN (bi, n - 1)].turns;
+      memcpy (emotion + (gsize) bi * E, x->dist, E * sizeof (float));
+      if (x->intents != NULL)
+        {
+          eigml_batcher_intents_rows (x->intents, knowledge[bi]);
+          intents[bi] = knowledge[bi];
+        }
+      for (guint k = 0; k < C; k++)
+        {
+          guint idx = x->cand[MIN (k, x->n_cand - 1)];
+          gsize at = (gsize) bi * C + k;
+
+          if (features != NULL)
+            memcpy (features + at * row, self->features + (gsize) idx * row,
+                    row * sizeof (float));
+          else
+            paths[at] = eigml_sticker_library_get_path (self->library, idx);
+        }
+    }
+  p = get_pass (self, B, C, features != NULL ? EIGML_MODEL_GRAPH_VISION_FEATURES : 0, error);
+  if (p == NULL ||
+      !eigml_batcher_fill_queries (&b, B, turns, emotion, intents, C, paths,
+                                   g_steal_pointer (&features), &batch, error))
+    return FALSE;
+  if (!eigml_model_graph_set_batch (p->graph, &p->mg, &batch, E, error) ||
+      !eigml_graph_compute (p->graph, error))
+    {
+      eigml_model_batch_clear (&batch);
+      return FALSE;
+    }
+  eigml_model_batch_clear (&batch);
+  nodes[EIGML_SELECTION_SCORE] = p->mg.scores;
+  nodes[EIGML_SELECTION_P_VL] = p->mg.p_vl;
+  nodes[EIGML_SELECTION_S_EMO] = p->mg.s_emo;
+  nodes[EIGML_SELECTION_S_INT] = p->mg.s_int;
+  for (guint k = 0; k < EIGML_SELECTION_N_PARTS; k++)
+    if (nodes[k] != NULL && (out[k] = eigml_graph_dup_floats (p->graph, nodes[k], error)) == NULL)
+      return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      q[i].parts = g_new (float, (gsize) q[i].n_cand * EIGML_SELECTION_N_PARTS);
+      for (guint k = 0; k < q[i].n_cand; k++)
+        for (guint j = 0; j < EIGML_SELECTION_N_PARTS; j++)
+          q[i].parts[(gsize) k * EIGML_SELECTION_N_PARTS + j] =
+            out[j] ? out[j][(gsize) i * C + k] : NAN;
+    }
+  return TRUE;
+}
+
+static EigmlSelection *
+make_selection (EigmlRanker *self,
+                Query *q,
+                guint top_k)
+{
+  const EigmlModelConfig *c = eigml_model_get_config (self->model);
+  g_autofree Hit *hits = g_new (Hit, q->n_cand);
+  guint n = MIN (top_k, q->n_cand);
+  char **ids = g_new0 (char *, n + 1);
+  guint *indices = g_new (guint, n);
+  float *parts = g_new (float, (gsize) n * EIGML_SELECTION_N_PARTS);
+
+  /* best first; ties keep the candidates' order */
+  for (guint k = 0; k < q->n_cand; k++)
+    {
+      hits[k].index = k;
+      hits[k].score = q->parts[(gsize) k * EIGML_SELECTION_N_PARTS + EIGML_SELECTION_SCORE];
+    }
+  qsort (hits, q->n_cand, sizeof (Hit), compare_hits);
+  for (guint r = 0; r < n; r++)
+    {
+      guint k = hits[r].index;
+
+      indices[r] = q->cand[k];
+      ids[r] = g_strdup (eigml_sticker_library_get_id (self->library, q->cand[k]));
+      memcpy (parts + (gsize) r * EIGML_SELECTION_N_PARTS,
+              q->parts + (gsize) k * EIGML_SELECTION_N_PARTS,
+              EIGML_SELECTION_N_PARTS * sizeof (float));
+    }
+  return eigml_selection_new_take (n, ids, indices, parts, q->emotion,
+                                   g_memdup2 (q->dist, c->n_emotions * sizeof (float)),
+                                   c->n_emotions, q->intents);
+}
+
+/**
+ * eigml_ranker_select_many: (skip)
+ * @self: a ranker with a library (eigml_ranker_set_library())
+ * @requests: (array length=n_requests): the dialogues
+ * @n_requests: their number
+ * @error: return location for a #GError
+ *
+ * eigml_ranker_select() for several dialogues at once: their second
+ * stages share model passes of up to 16 dialogues, which is much faster
+ * than one call each (a server batches the requests that arrive
+ * together). Each result equals what eigml_ranker_select() gives for its
+ * request alone (within float rounding). One bad request fails the call.
+ *
+ * Returns: (transfer full) (element-type EigmlSelection) (nullable): one
+ *   selection per request, in order
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+eigml_ranker_select_many (EigmlRanker *self,
+                          const EigmlSelectRequest *requests,
+                          guint n_requests,
+                          GError **error)
+{
+  g_autoptr (GPtrArray) out = NULL;
+  Query *q;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
+  g_return_val_if_fail (requests != NULL || n_requests == 0, NULL);
+
+  if (self->library == NULL)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                   "the ranker has no library (eigml_ranker_set_library)");
+      return NULL;
+    }
+  out = g_ptr_array_new_full (n_requests, g_object_unref);
+  q = g_new0 (Query, MAX (n_requests, 1));
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; ok && i < n_requests; i++)
+    ok = prepare_query_locked (self, &requests[i], i, &q[i], error);
+  for (guint start = 0; ok && start < n_requests; start += SELECT_BATCH)
+    ok = score_queries_locked (self, requests + start, q + start,
+                               MIN (SELECT_BATCH, n_requests - start), error);
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; ok && i < n_requests; i++)
+    g_ptr_array_add (out, make_selection (self, &q[i], requests[i].top_k));
+  for (guint i = 0; i < n_requests; i++)
+    query_clear (&q[i]);
+  g_free (q);
+  return ok ? g_steal_pointer (&out) : NULL;
+}
+
+/**
+ * eigml_ranker_select:
+ * @self: a ranker with a library (eigml_ranker_set_library())
+ * @turns: (array zero-terminated=1): the dialogue, oldest turn first
+ * @candidates: (array zero-terminated=1) (nullable): library ids of the
+ *   stickers to rank, or %NULL to rank the whole library in two stages
+ *   (eigml_ranker_rank_library())
+ * @top_k: how many stickers to return
+ * @error: return location for a #GError
+ *
+ * Selects stickers for the dialogue and says why: the dialogue's emotion
+ * comes from the ranker's annotator (none without one) and its intention
+ * knowledge from its intent source (none without one); each sticker comes
+ * with its score and the score's parts (p_vl, s_emo, s_int). Ties keep the
+ * order of @candidates (or of the first stage).
+ *
+ * Returns: (transfer full) (nullable): the selection
+ *
+ * Since: 1.0
+ */
+EigmlSelection *
+eigml_ranker_select (EigmlRanker *self,
+                     const char * const *turns,
+                     const char * const *candidates,
+                     guint top_k,
+                     GError **error)
+{
+  EigmlSelectRequest r = { turns, candidates, top_k };
+  g_autoptr (GPtrArray) all = NULL;
+
+  g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
+  g_return_val_if_fail (turns != NULL, NULL);
+  all = eigml_ranker_select_many (self, &r, 1, error);
+  return all ? g_object_ref (g_ptr_array_index (all, 0)) : NULL;
 }

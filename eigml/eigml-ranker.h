@@ -17,6 +17,7 @@
 #include <eigml/eigml-metrics.h>
 #include <eigml/eigml-sticker-library.h>
 #include <eigml/eigml-emotion-annotator.h>
+#include <eigml/eigml-selection.h>
 
 G_BEGIN_DECLS
 
@@ -98,5 +99,35 @@ gboolean eigml_ranker_rank_library (EigmlRanker *self,
                                     float **scores,
                                     gsize *n_results,
                                     GError **error);
+
+/**
+ * EigmlSelectRequest: (skip)
+ * @turns: the dialogue, oldest turn first (%NULL-terminated)
+ * @candidates: (nullable): library ids of the stickers to rank
+ *   (%NULL-terminated), or %NULL for the whole library (two stages)
+ * @top_k: how many stickers to return (at least 1)
+ *
+ * One dialogue of eigml_ranker_select_many().
+ *
+ * Since: 1.0
+ */
+typedef struct
+{
+  const char *const *turns;
+  const char *const *candidates;
+  guint top_k;
+} EigmlSelectRequest;
+
+EIGML_AVAILABLE_IN_ALL
+EigmlSelection *eigml_ranker_select (EigmlRanker *self,
+                                     const char * const *turns,
+                                     const char * const *candidates,
+                                     guint top_k,
+                                     GError **error);
+EIGML_AVAILABLE_IN_ALL
+GPtrArray *eigml_ranker_select_many (EigmlRanker *self,
+                                     const EigmlSelectRequest *requests,
+                                     guint n_requests,
+                                     GError **error);
 
 G_END_DECLS

@@ -22,6 +22,7 @@
 #include <eigml/eigml-intent-source.h>
 #include <eigml/eigml-model.h>
 #include <eigml/eigml-sticker-library.h>
+#include <eigml/eigml-selection.h>
 #include <eigml/eigml-ranker.h>
 #include <eigml/eigml-trainer.h>
 #include <eigml/eigml-metrics.h>

@@ -317,6 +317,178 @@ test_rank_library (void)
   remove_all (dir);
 }
 
+static float
+weight_scalar (EigmlModel *model,
+               const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlWeights) w = eigml_model_dup_weights (model, &error);
+  gsize n = 0;
+  g_autofree float *x = eigml_tensor_dup_floats (eigml_weights_lookup (w, name), &n, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  return x[0];
+}
+
+static void
+assert_same_selection (EigmlSelection *a,
+                       EigmlSelection *b)
+{
+  g_assert_cmpuint (eigml_selection_get_n_results (a), ==, eigml_selection_get_n_results (b));
+  g_assert_cmpint (eigml_selection_get_emotion (a), ==, eigml_selection_get_emotion (b));
+  for (guint r = 0; r < eigml_selection_get_n_results (a); r++)
+    {
+      g_assert_cmpstr (eigml_selection_get_sticker_id (a, r), ==,
+                       eigml_selection_get_sticker_id (b, r));
+      g_assert_cmpfloat_with_epsilon (eigml_selection_get_score (a, r),
+                                      eigml_selection_get_score (b, r), 1e-5);
+      g_assert_cmpfloat_with_epsilon (eigml_selection_get_s_int (a, r),
+                                      eigml_selection_get_s_int (b, r), 1e-5);
+    }
+}
+
+/* eigml_ranker_select and select_many: the scores of eigml_ranker_score,
+ * the parts of eq 19, batching that changes nothing, clear errors */
+static void
+test_select (void)
+{
+  g_autofree char *dir = make_library ();
+  g_autofree char *file = g_build_filename (dir, "library.jsonl", NULL);
+  g_autofree char *vocab = g_build_filename (dir, "vocab.txt", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlStickerLibrary) lib = eigml_sticker_library_new_from_file (file, &error);
+  g_autoptr (EigmlTokenizer) tok = eigml_tokenizer_new_from_file (vocab, &error);
+  g_autoptr (EigmlModel) model = tiny_model (5);
+  g_autoptr (EigmlRanker) ranker = eigml_ranker_new (model, tok);
+  g_autoptr (EigmlEmotionAnnotator) annotator = eigml_emotion_annotator_new_empty ();
+  g_autoptr (EigmlIntentSource) fallback = eigml_intent_source_new_fallback ();
+  const char *turns[] = { "happy cat", "sad", NULL };
+  g_autofree const char **ids = g_new0 (const char *, N_STICKERS + 1);
+  g_autofree const char **paths = g_new0 (const char *, N_STICKERS + 1);
+  g_autoptr (EigmlSelection) sel = NULL;
+  g_autofree float *direct = NULL;
+  gsize n_direct = 0, n_dist = 0;
+  float alpha, beta;
+  const float *dist;
+
+  g_assert_no_error (error);
+  g_assert_null (eigml_ranker_select (ranker, turns, NULL, 3, &error));
+  g_assert_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "no library"));
+  g_clear_error (&error);
+
+  eigml_emotion_annotator_add_word (annotator, "sad", EIGML_EMOTION_SADNESS);
+  eigml_ranker_set_emotion_annotator (ranker, annotator);
+  eigml_ranker_set_intent_source (ranker, fallback);
+  g_assert_true (eigml_ranker_set_library (ranker, lib, cache, NULL, &error));
+  g_assert_no_error (error);
+
+  /* every sticker as a candidate, in reverse order: the scores are
+   * eigml_ranker_score's (which encodes the images; select reads the
+   * image encoder's outputs kept by set_library), best first */
+  for (guint i = 0; i < N_STICKERS; i++)
+    {
+      ids[i] = eigml_sticker_library_get_id (lib, N_STICKERS - 1 - i);
+      paths[i] = eigml_sticker_library_get_path (lib, i);
+    }
+  sel = eigml_ranker_select (ranker, turns, ids, N_STICKERS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (eigml_selection_get_n_results (sel), ==, N_STICKERS);
+  g_assert_cmpint (eigml_selection_get_emotion (sel), ==, EIGML_EMOTION_SADNESS);
+  dist = eigml_selection_get_emotion_distribution (sel, &n_dist);
+  g_assert_cmpuint (n_dist, ==, 7);
+  g_assert_cmpfloat (dist[EIGML_EMOTION_SADNESS], ==, 1.0f);
+  g_assert_nonnull (eigml_selection_get_intents (sel));
+  direct = eigml_ranker_score (ranker, turns, dist, n_dist, paths, &n_direct, &error);
+  g_assert_no_error (error);
+  alpha = 1.0f / (1.0f + expf (-weight_scalar (model, "samm.alpha")));
+  beta = 1.0f / (1.0f + expf (-weight_scalar (model, "samm.beta")));
+  for (guint r = 0; r < N_STICKERS; r++)
+    {
+      guint index = eigml_selection_get_sticker_index (sel, r);
+      float score = eigml_selection_get_score (sel, r);
+      float p_vl = eigml_selection_get_p_vl (sel, r);
+      float s_emo = eigml_selection_get_s_emo (sel, r), s_int = eigml_selection_get_s_int (sel, r);
+
+      g_assert_cmpstr (eigml_selection_get_sticker_id (sel, r), ==,
+                       eigml_sticker_library_get_id (lib, index));
+      g_assert_cmpfloat_with_epsilon (score, direct[index], 1e-5);
+      if (r > 0)
+        g_assert_cmpfloat (score, <=, eigml_selection_get_score (sel, r - 1));
+      g_assert_true (p_vl > 0.0f && p_vl < 1.0f && s_emo >= 0.0f && s_emo <= 1.0f &&
+                     s_int >= 0.0f && s_int <= 1.0f);
+      /* eq 18-19 */
+      g_assert_cmpfloat_with_epsilon (score, beta * p_vl +
+                                               (1.0f - beta) * (alpha * s_emo +
+                                                                (1.0f - alpha) * s_int), 1e-5);
+    }
+
+  /* the whole library, with a first stage that keeps every sticker: the
+   * same stickers as the candidate list */
+  eigml_ranker_set_first_stage_size (ranker, N_STICKERS);
+  {
+    g_autoptr (EigmlSelection) whole = eigml_ranker_select (ranker, turns, NULL, 5, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (eigml_selection_get_n_results (whole), ==, 5);
+    for (guint r = 0; r < 5; r++)
+      g_assert_cmpfloat_with_epsilon (eigml_selection_get_score (whole, r),
+                                      eigml_selection_get_score (sel, r), 1e-5);
+  }
+
+  /* 20 requests (two passes of up to 16), mixed: each equals itself alone */
+  eigml_ranker_set_first_stage_size (ranker, 6);
+  {
+    EigmlSelectRequest req[20];
+    char *texts[20][2];
+    const char *few[] = { "s01", "s03", "s02", NULL };
+    g_autoptr (GPtrArray) many = NULL;
+
+    for (guint i = 0; i < 20; i++)
+      {
+        texts[i][0] = g_strdup_printf (i % 3 ? "cat %u sad" : "dog %u", i);
+        texts[i][1] = NULL;
+        req[i].turns = (const char *const *) texts[i];
+        req[i].candidates = i % 2 ? few : (i % 4 ? NULL : ids);
+        req[i].top_k = 1 + i % 4;
+      }
+    many = eigml_ranker_select_many (ranker, req, 20, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (many->len, ==, 20);
+    for (guint i = 0; i < 20; i++)
+      {
+        g_autoptr (EigmlSelection) alone = eigml_ranker_select (ranker, req[i].turns,
+                                                                req[i].candidates,
+                                                                req[i].top_k, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (eigml_selection_get_n_results (alone), ==,
+                          MIN (req[i].top_k, req[i].candidates == few ? 3u : (guint) N_STICKERS));
+        assert_same_selection (g_ptr_array_index (many, i), alone);
+      }
+    for (guint i = 0; i < 20; i++)
+      g_free (texts[i][0]);
+  }
+
+  /* errors name what is wrong */
+  {
+    const char *unknown[] = { "s01", "nope", NULL };
+    const char *none[] = { NULL };
+
+    g_assert_null (eigml_ranker_select (ranker, turns, unknown, 3, &error));
+    g_assert_nonnull (strstr (error->message, "candidates[1]: no sticker \"nope\""));
+    g_clear_error (&error);
+    g_assert_null (eigml_ranker_select (ranker, turns, none, 3, &error));
+    g_assert_nonnull (strstr (error->message, "empty candidate list"));
+    g_clear_error (&error);
+    g_assert_null (eigml_ranker_select (ranker, turns, NULL, 0, &error));
+    g_assert_nonnull (strstr (error->message, "top_k"));
+    g_clear_error (&error);
+  }
+  remove_all (dir);
+}
+
 int
 main (int argc,
       char **argv)
@@ -325,6 +497,7 @@ main (int argc,
   g_test_add_func ("/cpu/library/file", test_library_file);
   g_test_add_func ("/cpu/library/errors", test_library_errors);
   g_test_add_func ("/cpu/library/rank", test_rank_library);
+  g_test_add_func ("/cpu/library/select", test_select);
   {
     int status = g_test_run ();
     harness_cleanup ();

@@ -45,6 +45,7 @@ eigml_model_batch_clear (EigmlModelBatch *b)
   g_clear_pointer (&b->know_types, g_free);
   g_clear_pointer (&b->know_mask, g_free);
   g_clear_object (&b->patches);
+  g_clear_pointer (&b->features, g_free);
   g_clear_pointer (&b->labels, g_free);
   g_clear_pointer (&b->positive, g_free);
   g_clear_pointer (&b->emo_dist, g_free);
@@ -93,8 +94,22 @@ eigml_model_graph_set_batch (EigmlGraph *g,
     }
   if (!eigml_graph_set_input_ints (g, mg->text_ids, b->text_ids, B * b->max_len, error) ||
       !eigml_graph_set_input_ints (g, mg->text_types, b->text_types, B * b->max_len, error) ||
-      !eigml_graph_set_input_floats (g, mg->text_mask, b->text_mask, B * b->max_len, error) ||
-      !eigml_graph_set_input_tensor (g, mg->patches, b->patches, error))
+      !eigml_graph_set_input_floats (g, mg->text_mask, b->text_mask, B * b->max_len, error))
+    return FALSE;
+  if (mg->vision_features != NULL)
+    {
+      if (b->features == NULL)
+        {
+          g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                       "the pass takes vision features and the batch has none");
+          return FALSE;
+        }
+      if (!eigml_graph_set_input_floats (g, mg->vision_features, b->features,
+                                         eigml_node_nbytes (mg->vision_features) / sizeof (float),
+                                         error))
+        return FALSE;
+    }
+  else if (!eigml_graph_set_input_tensor (g, mg->patches, b->patches, error))
     return FALSE;
   if (mg->know_ids != NULL)
     {

@@ -71,6 +71,9 @@ typedef enum
 {
   EIGML_MODEL_GRAPH_TRAIN = 1 << 0,       /* dropout, stochastic depth, losses */
   EIGML_MODEL_GRAPH_EXTERNAL_MASKS = 1 << 1, /* dropout masks are inputs (the reference test) */
+  /* inference: the image encoder's output f_v [N, P + 1, H] is an input
+   * ("vision_features"), precomputed per sticker (whole-library ranking) */
+  EIGML_MODEL_GRAPH_VISION_FEATURES = 1 << 2,
 } EigmlModelGraphFlags;
 
 /* One built pass; inputs are named as docs/model.md "Inputs". Nodes of
@@ -82,11 +85,15 @@ typedef struct
   guint flags;
   EigmlNode *text_ids, *text_types, *text_mask;
   EigmlNode *know_ids, *know_types, *know_mask;
-  EigmlNode *patches;
+  EigmlNode *patches;              /* or NULL with VISION_FEATURES */
+  EigmlNode *vision_features;      /* [N, P + 1, H] with VISION_FEATURES */
   EigmlNode *labels, *pos_select, *pos_index, *diag;
   EigmlNode *emo_dist, *emo_label, *has_emo;
   EigmlNode *masks[EIGML_N_MASKS];
   EigmlNode *scores;               /* [N]: p_final, or p_vl without SAMM */
+  /* inference only, each [N] or NULL: the parts of the score (eq 17–19);
+   * s_emo and s_int exist where the model has E_t/E_v (I'_t/I_v) */
+  EigmlNode *p_vl, *s_emo, *s_int;
   EigmlNode *loss[EIGML_LOSS_N_TERMS];
 } EigmlModelGraph;
 
@@ -103,7 +110,7 @@ gboolean eigml_model_build (EigmlModel *self, EigmlGraph *g, gint64 batch, gint6
  * normalize(text_proj(t)), [n, D]. Inputs are named "patches" and
  * "text_ids", "text_types", "text_mask". */
 EigmlNode *eigml_model_build_sticker_embedding (EigmlModel *self, EigmlGraph *g, gint64 n,
-                                                EigmlNode **patches);
+                                                EigmlNode **patches, EigmlNode **features);
 EigmlNode *eigml_model_build_dialogue_embedding (EigmlModel *self, EigmlGraph *g, gint64 n,
                                                  EigmlNode **ids, EigmlNode **types,
                                                  EigmlNode **mask);
@@ -122,6 +129,7 @@ typedef struct
   gint32 *know_ids, *know_types;   /* [B * R, Tk] */
   float *know_mask;                /* [B * R, Tk] */
   EigmlTensor *patches;            /* [N, P, 3 p p] */
+  float *features;                 /* or [N, P + 1, H] for VISION_FEATURES passes */
   float *labels;                   /* [N] */
   gint32 *positive;                /* [B]: index of the positive among the candidates */
   float *emo_dist;                 /* [B, E] */

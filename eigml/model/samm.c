@@ -26,20 +26,31 @@ eigml_samm_build (EigmlModelPass *p)
   EigmlModelGraph *o = p->out;
   EigmlNode *p_vl, *s_emo = NULL, *s_int = NULL, *s_ei, *p_final, *pt, *y, *loss;
 
+  if (!p->train)
+    {
+      /* the parts of the score, reported by the ranker (eq 17) */
+      if (p->e_t != NULL && p->e_v != NULL)
+        o->s_emo = eigml_mo_cos01 (g, eigml_mo_expand (g, p->e_t, p->C), p->e_v);
+      if (p->i_bar != NULL && p->i_v != NULL)
+        o->s_int = eigml_mo_cos01 (g, eigml_mo_expand (g, p->i_bar, p->C), p->i_v);
+    }
   if (!eigml_model_samm_active (c))
     {
       o->scores = eigml_op_sigmoid (g, p->p_vl_logit);
+      o->p_vl = o->scores;
       if (p->train)
         o->loss[EIGML_LOSS_ITM] = eigml_op_mean_all (g, eigml_op_bce_with_logits (g, p->p_vl_logit,
                                                                                   o->labels));
       return;
     }
 
-  p_vl = eigml_op_sigmoid (g, p->p_vl_logit);
+  p_vl = o->p_vl = eigml_op_sigmoid (g, p->p_vl_logit);
   if (eigml_model_has (c, EIGML_COMPONENT_EMOTION))
-    s_emo = eigml_mo_cos01 (g, eigml_mo_expand (g, p->e_t, p->C), p->e_v);
+    s_emo = o->s_emo != NULL ? o->s_emo
+                             : eigml_mo_cos01 (g, eigml_mo_expand (g, p->e_t, p->C), p->e_v);
   if (eigml_model_has (c, EIGML_COMPONENT_INTENTION))
-    s_int = eigml_mo_cos01 (g, eigml_mo_expand (g, p->i_bar, p->C), p->i_v);
+    s_int = o->s_int != NULL ? o->s_int
+                             : eigml_mo_cos01 (g, eigml_mo_expand (g, p->i_bar, p->C), p->i_v);
   if (s_emo != NULL && s_int != NULL)
     {
       /* eq 18: α s_emo + (1 − α) s_int = s_int + α (s_emo − s_int) */

@@ -326,3 +326,54 @@ fail:
   eigml_model_batch_clear (out);
   return FALSE;
 }
+
+gboolean
+eigml_batcher_fill_queries (const EigmlBatcher *self,
+                            guint n,
+                            const char *const *const *turns,
+                            const float *emotion,
+                            const char *const *const *const *intents,
+                            guint n_candidates,
+                            const char *const *paths,
+                            float *features,
+                            EigmlModelBatch *out,
+                            GError **error)
+{
+  const EigmlModelConfig *c = self->config;
+  gint64 T = c->max_len, Tk = c->knowledge_len, E = c->n_emotions;
+
+  alloc_batch (self, n, n_candidates, out);
+  out->features = features;
+  for (guint b = 0; b < n; b++)
+    {
+      if (!encode_text (self, turns[b], T, self->truncation, out->text_ids + b * T,
+                        out->text_types + b * T, out->text_mask + b * T, error))
+        goto fail;
+      for (guint r = 0; r < EIGML_N_RELATIONS; r++)
+        {
+          gint64 row = ((gint64) b * EIGML_N_RELATIONS + r) * Tk;
+
+          if (!encode_knowledge (self, intents && intents[b] ? intents[b][r] : NULL,
+                                 out->know_ids + row, out->know_types + row, out->know_mask + row,
+                                 error))
+            goto fail;
+        }
+      memcpy (out->emo_dist + b * E, emotion + b * E, E * sizeof (float));
+    }
+  if (features == NULL)
+    {
+      gsize N = (gsize) n * n_candidates;
+      g_autofree guint64 *crop = g_new (guint64, N);
+
+      for (gsize k = 0; k < N; k++)
+        crop[k] = k;
+      out->patches = load_patches (self, paths, crop, (guint) N, 0, error);
+      if (out->patches == NULL)
+        goto fail;
+    }
+  return TRUE;
+
+fail:
+  eigml_model_batch_clear (out);
+  return FALSE;
+}

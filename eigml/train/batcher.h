@@ -57,4 +57,16 @@ gboolean eigml_batcher_fill_dialogue (const EigmlBatcher *self, const char *cons
                                       const char *const *paths, guint n_paths,
                                       EigmlModelBatch *out, GError **error);
 
+/* Several dialogues at once (the ranker's selections): dialogue b has
+ * @turns[b], the distribution @emotion + b * E (the model's n_emotions;
+ * all zero: none) and the knowledge rows @intents[b] (or NULL), against
+ * @n_candidates candidates: @features ([n * C, P + 1, H], taken) when not
+ * NULL, for passes built with EIGML_MODEL_GRAPH_VISION_FEATURES, else the
+ * images @paths[b * C + k]. */
+gboolean eigml_batcher_fill_queries (const EigmlBatcher *self, guint n,
+                                     const char *const *const *turns, const float *emotion,
+                                     const char *const *const *const *intents,
+                                     guint n_candidates, const char *const *paths, float *features,
+                                     EigmlModelBatch *out, GError **error);
+
 G_END_DECLS
