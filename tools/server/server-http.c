@@ -205,7 +205,10 @@ server_json_depth (const char *data,
       else if (c == '"')
         in_string = TRUE;
       else if (c == '[' || c == '{')
-        max = MAX (max, ++depth);
+        {
+          depth++;
+          max = MAX (max, depth);
+        }
       else if ((c == ']' || c == '}') && depth > 0)
         depth--;
     }

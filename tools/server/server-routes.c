@@ -309,65 +309,77 @@ valid_id (const char *id)
   return TRUE;
 }
 
+typedef struct
+{
+  gboolean prepared;
+  gboolean too_big;
+} ImageHeader;
+
 static void
 on_size_prepared (GdkPixbufLoader *loader,
                   int width,
                   int height,
                   gpointer data)
 {
-  gboolean *too_big = data;
+  ImageHeader *header = data;
 
-  *too_big = width > 4096 || height > 4096;
+  header->prepared = TRUE;
+  header->too_big = width > 4096 || height > 4096;
 }
 
-/* the image's file extension when it decodes (PNG, JPEG, GIF, WebP), or
- * NULL with a message; on the worker thread */
+/* the image's file extension when it is a PNG, JPEG, GIF or WebP that
+ * decodes as the ranker will decode it, or NULL with a message; on a
+ * worker thread */
 static const char *
 check_image (GBytes *image,
              char **message)
 {
   g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
   g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) pixels = NULL;
   gsize length = 0, chunk = 4096;
   const guint8 *data = g_bytes_get_data (image, &length);
-  gboolean too_big = FALSE;
+  ImageHeader header = { FALSE, FALSE };
   GdkPixbufFormat *format;
   g_autofree char *name = NULL;
+  const char *ext = NULL;
+  guint width, height;
 
-  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &too_big);
-  /* in pieces, so that a huge picture is refused from its header,
+  /* the header alone, in pieces: the format, and a huge picture refused
    * before its pixels are allocated */
-  for (gsize at = 0; at < length && !too_big && error == NULL; at += chunk)
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &header);
+  for (gsize at = 0; at < length && !header.prepared && error == NULL; at += chunk)
     gdk_pixbuf_loader_write (loader, data + at, MIN (chunk, length - at), &error);
-  if (too_big)
+  /* a small file is held back until close, before its format is known */
+  gdk_pixbuf_loader_close (loader, NULL);
+  format = gdk_pixbuf_loader_get_format (loader);
+  name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+  if (header.too_big)
     {
-      gdk_pixbuf_loader_close (loader, NULL);
       *message = g_strdup ("image: larger than 4096×4096 pixels");
       return NULL;
     }
-  if (error == NULL)
-    gdk_pixbuf_loader_close (loader, &error);
-  else
-    gdk_pixbuf_loader_close (loader, NULL);
-  if (error != NULL || gdk_pixbuf_loader_get_pixbuf (loader) == NULL)
+  if (g_strcmp0 (name, "png") == 0)
+    ext = "png";
+  else if (g_strcmp0 (name, "jpeg") == 0)
+    ext = "jpg";
+  else if (g_strcmp0 (name, "gif") == 0)
+    ext = "gif";
+  else if (g_strcmp0 (name, "webp") == 0)
+    ext = "webp";
+  if (ext == NULL)
     {
-      *message = g_strdup_printf ("image: does not decode (%s)",
-                                  error ? error->message : "no picture");
+      *message = g_strdup_printf ("image: %s; expected PNG, JPEG, GIF or WebP",
+                                  name ? name : "not an image");
       return NULL;
     }
-  format = gdk_pixbuf_loader_get_format (loader);
-  name = format ? gdk_pixbuf_format_get_name (format) : NULL;
-  if (g_strcmp0 (name, "png") == 0)
-    return "png";
-  if (g_strcmp0 (name, "jpeg") == 0)
-    return "jpg";
-  if (g_strcmp0 (name, "gif") == 0)
-    return "gif";
-  if (g_strcmp0 (name, "webp") == 0)
-    return "webp";
-  *message = g_strdup_printf ("image: %s; expected PNG, JPEG, GIF or WebP",
-                              name ? name : "an unknown format");
-  return NULL;
+  pixels = eigml_image_decode_bytes (image, "image", &width, &height, &error);
+  if (pixels == NULL)
+    {
+      *message = g_strdup_printf ("image: does not decode (%s)", error->message);
+      return NULL;
+    }
+  return ext;
 }
 
 static void
