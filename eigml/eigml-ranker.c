@@ -1247,7 +1247,9 @@ score_queries_locked (EigmlRanker *self,
   g_autofree KnowRows *knowledge = NULL;
   g_autofree const char *const *const **intents = NULL;
   g_autofree float *emotion = NULL, *features = NULL;
-  g_autofree float *out[EIGML_SELECTION_N_PARTS] = { NULL };
+  float *out[EIGML_SELECTION_N_PARTS] = { NULL };   /* freed below: g_autofree on an array
+                                                   * would free its first element only */
+  gboolean ok = TRUE;
   EigmlNode *nodes[EIGML_SELECTION_N_PARTS];
   EigmlModelBatch batch;
   EigmlBatcher b = batcher (self);
@@ -1307,10 +1309,10 @@ score_queries_locked (EigmlRanker *self,
   nodes[EIGML_SELECTION_P_VL] = p->mg.p_vl;
   nodes[EIGML_SELECTION_S_EMO] = p->mg.s_emo;
   nodes[EIGML_SELECTION_S_INT] = p->mg.s_int;
-  for (guint k = 0; k < EIGML_SELECTION_N_PARTS; k++)
+  for (guint k = 0; ok && k < EIGML_SELECTION_N_PARTS; k++)
     if (nodes[k] != NULL && (out[k] = eigml_graph_dup_floats (p->graph, nodes[k], error)) == NULL)
-      return FALSE;
-  for (guint i = 0; i < n; i++)
+      ok = FALSE;
+  for (guint i = 0; ok && i < n; i++)
     {
       q[i].parts = g_new (float, (gsize) q[i].n_cand * EIGML_SELECTION_N_PARTS);
       for (guint k = 0; k < q[i].n_cand; k++)
@@ -1318,7 +1320,9 @@ score_queries_locked (EigmlRanker *self,
           q[i].parts[(gsize) k * EIGML_SELECTION_N_PARTS + j] =
             out[j] ? out[j][(gsize) i * C + k] : NAN;
     }
-  return TRUE;
+  for (guint k = 0; k < EIGML_SELECTION_N_PARTS; k++)
+    g_free (out[k]);
+  return ok;
 }
 
 static EigmlSelection *
