@@ -1,0 +1,1 @@
+// a placeholder: the web page replaces this file
