@@ -138,4 +138,28 @@ GPtrArray *eigml_ranker_select_many (EigmlRanker *self,
                                      guint n_requests,
                                      GError **error);
 
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_library_async (EigmlRanker *self,
+                                     EigmlStickerLibrary *library,
+                                     const char *cache_dir,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+EIGML_AVAILABLE_IN_ALL
+gboolean eigml_ranker_set_library_finish (EigmlRanker *self,
+                                          GAsyncResult *result,
+                                          GError **error);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_select_async (EigmlRanker *self,
+                                const char * const *turns,
+                                const char * const *candidates,
+                                guint top_k,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+EIGML_AVAILABLE_IN_ALL
+EigmlSelection *eigml_ranker_select_finish (EigmlRanker *self,
+                                            GAsyncResult *result,
+                                            GError **error);
+
 G_END_DECLS

@@ -609,6 +609,70 @@ test_add_sticker (void)
   remove_all (dir);
 }
 
+static void
+store_result (GObject *source,
+              GAsyncResult *result,
+              gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* set_library_async and select_async: the synchronous calls' results, in
+ * the caller's main context; a request cancelled before it runs is not run */
+static void
+test_select_async (void)
+{
+  g_autofree char *dir = make_library ();
+  g_autofree char *file = g_build_filename (dir, "library.jsonl", NULL);
+  g_autofree char *vocab = g_build_filename (dir, "vocab.txt", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlStickerLibrary) lib = eigml_sticker_library_new_from_file (file, &error);
+  g_autoptr (EigmlTokenizer) tok = eigml_tokenizer_new_from_file (vocab, &error);
+  g_autoptr (EigmlModel) model = tiny_model (5);
+  g_autoptr (EigmlRanker) ranker = eigml_ranker_new (model, tok);
+  g_autoptr (GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr (EigmlSelection) sync = NULL, async = NULL;
+  g_autoptr (GAsyncResult) r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL;
+  const char *turns[] = { "happy cat", NULL };
+
+  g_assert_no_error (error);
+  eigml_ranker_set_library_async (ranker, lib, cache, NULL, store_result, &r1);
+  g_assert_true (eigml_ranker_set_library_finish (ranker, wait_for (&r1), &error));
+  g_assert_no_error (error);
+  g_assert_true (eigml_ranker_get_library (ranker) == lib);
+
+  sync = eigml_ranker_select (ranker, turns, NULL, 4, &error);
+  g_assert_no_error (error);
+  eigml_ranker_select_async (ranker, turns, NULL, 4, NULL, store_result, &r2);
+  async = eigml_ranker_select_finish (ranker, wait_for (&r2), &error);
+  g_assert_no_error (error);
+  assert_same_selection (sync, async);
+
+  g_cancellable_cancel (cancelled);
+  eigml_ranker_select_async (ranker, turns, NULL, 4, cancelled, store_result, &r3);
+  g_assert_null (eigml_ranker_select_finish (ranker, wait_for (&r3), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* errors come back through _finish */
+  eigml_ranker_select_async (ranker, turns, NULL, 0, NULL, store_result, &r4);
+  g_assert_null (eigml_ranker_select_finish (ranker, wait_for (&r4), &error));
+  g_assert_nonnull (strstr (error->message, "top_k"));
+  remove_all (dir);
+}
+
+
 int
 main (int argc,
       char **argv)
@@ -619,6 +683,7 @@ main (int argc,
   g_test_add_func ("/cpu/library/rank", test_rank_library);
   g_test_add_func ("/cpu/library/select", test_select);
   g_test_add_func ("/cpu/library/add-sticker", test_add_sticker);
+  g_test_add_func ("/cpu/library/select-async", test_select_async);
   {
     int status = g_test_run ();
     harness_cleanup ();

@@ -4,7 +4,8 @@
 Python (PyGObject), suite bindings: Eigml.Trainer from a config with
 overrides, train_async in a GLib.MainLoop with ::progress and ::validated
 in the main thread, cancelling, then Eigml.Model from the checkpoint,
-Eigml.Ranker.score, Eigml.Dataset + Eigml.Metrics + Ranker.evaluate.
+Eigml.Ranker.score, Eigml.Dataset + Eigml.Metrics + Ranker.evaluate,
+Eigml.StickerLibrary + Ranker.select / select_async + Eigml.Selection.
 The fixture is tests/test-trainer.c's (a tiny model, 12 flat-colour
 stickers). Prints TAP."""
 
@@ -208,6 +209,81 @@ def score():
     state["ranker"] = ranker
 
 
+def select():
+    """Ranker.select on a library built through the API (StickerLibrary.add,
+    save, new_from_file) and every Selection accessor; select_async in a
+    GLib.MainLoop equals select"""
+    ranker = state["ranker"]
+    stickers = os.path.join(state["dir"], "stickers")
+    library = Eigml.StickerLibrary.new()
+    for s in range(12):
+        assert library.add("s%02d" % s, os.path.join(stickers, "s%02d.png" % s),
+                           "sticker %d" % s, "贴纸%d" % s, "乐" if s % 3 == 0 else None)
+    saved = os.path.join(state["dir"], "library.jsonl")
+    assert library.save(saved)
+    library = Eigml.StickerLibrary.new_from_file(saved)
+    assert library.get_n_stickers() == 12 and library.get_label(4, "zh") == "贴纸4"
+    try:
+        ranker.select(["red"], None, 3)
+    except GLib.Error as e:
+        assert "no library" in e.message, e.message
+    else:
+        raise AssertionError("select without a library was accepted")
+    annotator = Eigml.EmotionAnnotator.new_empty()
+    annotator.add_word("sad", Eigml.Emotion.SADNESS)
+    ranker.set_emotion_annotator(annotator)
+    ranker.set_intent_source(Eigml.IntentSource.new_fallback())
+    assert ranker.set_library(library, os.path.join(state["dir"], "cache"), None)
+    assert ranker.get_library() == library and not ranker.get_library_from_cache()
+
+    sel = ranker.select(["red green", "sad owl"], None, 5)
+    assert isinstance(sel, Eigml.Selection) and sel.get_n_results() == 5
+    assert sel.get_emotion() == Eigml.Emotion.SADNESS, sel.get_emotion()
+    dist = sel.get_emotion_distribution()
+    assert list(dist) == [0, 0, 1, 0, 0, 0, 0], dist
+    intents = sel.get_intents()
+    assert isinstance(intents, Eigml.Intents) and not intents.is_empty()
+    assert intents.get("xIntent"), intents.get("xIntent")
+    scores = [sel.get_score(r) for r in range(5)]
+    assert scores == sorted(scores, reverse=True), scores
+    for r in range(5):
+        index = sel.get_sticker_index(r)
+        assert sel.get_sticker_id(r) == library.get_id(index)
+        assert all(0.0 <= x <= 1.0 for x in (sel.get_score(r), sel.get_p_vl(r),
+                                             sel.get_s_emo(r), sel.get_s_int(r))), r
+    # candidates: the scores of Ranker.score on the same stickers
+    ids = ["s03", "s07", "s01"]
+    some = ranker.select(["red green", "sad owl"], ids, 3)
+    direct = ranker.score(["red green", "sad owl"], list(dist),
+                          [library.get_path(library.lookup(i)[1]) for i in ids])
+    for r in range(3):
+        k = ids.index(some.get_sticker_id(r))
+        assert abs(some.get_score(r) - direct[k]) < 1e-5, (some.get_score(r), direct[k])
+    # a dialogue without lexicon words: no emotion, an all-zero distribution
+    plain = ranker.select(["red green"], None, 2)
+    assert plain.get_emotion() == Eigml.Emotion.NONE
+    assert list(plain.get_emotion_distribution()) == [0.0] * 7
+    try:
+        ranker.select(["red"], ["s01", "nope"], 3)
+    except GLib.Error as e:
+        assert "nope" in e.message, e.message
+    else:
+        raise AssertionError("an unknown candidate was accepted")
+
+    loop, got = GLib.MainLoop(), {}
+
+    def done(r, result):
+        got["sel"] = r.select_finish(result)
+        loop.quit()
+    ranker.select_async(["red green", "sad owl"], None, 5, None, done)
+    GLib.timeout_add_seconds(60, loop.quit)
+    loop.run()
+    again = got["sel"]
+    assert [again.get_sticker_id(r) for r in range(5)] == \
+        [sel.get_sticker_id(r) for r in range(5)]
+    assert all(abs(again.get_score(r) - scores[r]) < 1e-6 for r in range(5))
+
+
 def evaluate():
     ds = Eigml.Dataset(folder=state["dir"], format=Eigml.DatasetFormat.JSONL, split="test",
                        n_candidates=4)
@@ -243,11 +319,12 @@ def main():
             ("bad overrides are GLib.Errors naming the option", bad_config),
             ("Model.new_from_checkpoint, Tokenizer, Ranker.score", score),
             ("Dataset (GInitable), Metrics, Ranker.evaluate", evaluate),
+            ("StickerLibrary, Ranker.select / select_async and Selection", select),
         ]:
             if fn in (score, evaluate) and "best" not in state:
                 results.append((False, name, "no trained checkpoint"))
                 continue
-            if fn is evaluate and "ranker" not in state:
+            if fn in (evaluate, select) and "ranker" not in state:
                 results.append((False, name, "no ranker"))
                 continue
             check(name, fn)
