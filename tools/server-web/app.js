@@ -238,11 +238,13 @@ async function select() {
     const infos = await Promise.all(results.map((r) => stickerInfo(r.sticker_id)));
     if (seq !== state.seq) return;
     clearError();
-    renderSelection(reply, results, infos, lang, turns.length);
+    renderSelection(reply, results, infos, lang, turns.length, turns.at(-1).text);
     setSelectState('ready');
   } catch (err) {
     if (err.name === 'AbortError' || seq !== state.seq) return;
-    ui.status.textContent = 'No stickers: the request failed.';
+    ui.status.textContent = ui.stickers.childElementCount
+      ? 'The request failed: the stickers below are for the previous dialogue.'
+      : 'No stickers: the request failed.';
     showError(err);
   }
 }
@@ -251,18 +253,21 @@ async function select() {
 
 function renderEmpty() {
   ui.stickers.replaceChildren();
+  delete ui.stickers.dataset.lastTurn;
   ui.analysis.hidden = true;
   ui.status.textContent = 'No dialogue yet.';
   setSelectState('idle');
 }
 
-function renderSelection(reply, results, infos, lang, nturns) {
+function renderSelection(reply, results, infos, lang, nturns, lastTurn) {
   renderEmotion(reply.emotion);
   renderIntent(reply.intent);
   ui.analysis.hidden = false;
 
   const items = results.map((result, i) => renderSticker(result, infos[i], lang, i + 1));
   ui.stickers.replaceChildren(...items);
+  // Which dialogue these stickers are for: its newest turn (tests wait on it).
+  ui.stickers.dataset.lastTurn = lastTurn;
 
   const took = typeof reply.took_ms === 'number' ? ` in ${Math.round(reply.took_ms)} ms` : '';
   const turns = nturns === 1 ? '1 turn' : `${nturns} turns`;
@@ -297,9 +302,19 @@ function renderSticker(result, info, lang, rank) {
   setLang(labelEl, labelLang);
   scoreEl.textContent = formatScore(result.score);
   scoreEl.title = 'Score: how well the sticker fits as the next reply';
-  partsEl.textContent =
-    `emotion ${formatScore(result.s_emo, 2)} · intent ${formatScore(result.s_int, 2)} · ` +
-    `match ${formatScore(result.p_vl, 2)}`;
+  // The score's parts (docs/model.md): emotion and intent agreement, and
+  // the image–text match; the server sends null for a part the model lacks.
+  const parts = [
+    ['emotion', result.s_emo, 'Emotion agreement (s_emo)'],
+    ['intent', result.s_int, 'Intent agreement (s_int)'],
+    ['match', result.p_vl, 'Image–dialogue match (p_vl)'],
+  ].map(([name, value, title]) => {
+    const span = document.createElement('span');
+    span.textContent = `${name} ${formatScore(value, 2)}`;
+    span.title = title;
+    return span;
+  });
+  partsEl.replaceChildren(...parts);
 
   if (info && info.emotion) {
     const tag = document.createElement('span');
