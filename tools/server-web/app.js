@@ -434,7 +434,7 @@ function renderTranscript() {
   });
   ui.transcript.replaceChildren(...items);
   ui.transcriptEmpty.hidden = state.messages.length > 0;
-  ui.transcript.lastElementChild?.scrollIntoView({ block: 'end', behavior: 'smooth' });
+  ui.transcript.scrollTop = ui.transcript.scrollHeight;   // the newest turn in view
 }
 
 // ---- actions -----------------------------------------------------------
