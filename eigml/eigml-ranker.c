@@ -814,6 +814,91 @@ fail:
 }
 
 /**
+ * eigml_ranker_add_sticker:
+ * @self: a ranker with a library (eigml_ranker_set_library())
+ * @id: the new sticker's id (not in the library yet)
+ * @path: (type filename): its image
+ * @label_en: (nullable): an English label
+ * @label_zh: (nullable): a Chinese label
+ * @emotion: (nullable): its emotion class (好 乐 哀 怒 惧 恶 惊)
+ * @error: return location for a #GError
+ *
+ * Adds a sticker to the ranker's library (eigml_sticker_library_add())
+ * and computes its embedding, and its image-encoder outputs where the
+ * ranker keeps them, for that sticker alone: the rest of the library is
+ * not encoded again. Selections made after this call may return it. The
+ * ranker's arrays and its library change together, under the ranker's
+ * lock, so a selection running in another thread sees either the library
+ * before the call or after it. The embedding cache on disk is not
+ * rewritten (the next eigml_ranker_set_library() of the grown library
+ * computes it).
+ *
+ * Returns: %TRUE when added; on error the library and the ranker are as
+ *   they were
+ *
+ * Since: 1.0
+ */
+gboolean
+eigml_ranker_add_sticker (EigmlRanker *self,
+                          const char *id,
+                          const char *path,
+                          const char *label_en,
+                          const char *label_zh,
+                          const char *emotion,
+                          GError **error)
+{
+  g_autoptr (EigmlStickerLibrary) one = NULL;
+  g_autofree float *emb = NULL, *feats = NULL;
+  guint n, D;
+  gsize row;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (EIGML_IS_RANKER (self), FALSE);
+  g_return_val_if_fail (id != NULL && path != NULL, FALSE);
+
+  if (self->library == NULL)
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                   "the ranker has no library (eigml_ranker_set_library)");
+      return FALSE;
+    }
+  if (eigml_sticker_library_lookup (self->library, id, NULL))
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                   "sticker id \"%s\" is already in the library", id);
+      return FALSE;
+    }
+  /* a one-sticker library checks the id, image and emotion as the real
+   * one will, before anything is computed */
+  one = eigml_sticker_library_new ();
+  if (!eigml_sticker_library_add (one, id, path, label_en, label_zh, emotion, error))
+    return FALSE;
+
+  D = eigml_model_get_config (self->model)->proj_dim;
+  row = feature_row (self->model);
+  g_mutex_lock (&self->lock);
+  emb = compute_embeddings (self, one, self->features != NULL ? &feats : NULL, NULL, error);
+  if (emb == NULL)
+    goto out;
+  n = eigml_sticker_library_get_n_stickers (self->library);
+  /* the arrays grow first: rows past the library's count are never read */
+  self->embeddings = g_renew (float, self->embeddings, (gsize) (n + 1) * D);
+  memcpy (self->embeddings + (gsize) n * D, emb, D * sizeof (float));
+  if (self->features != NULL && (gsize) (n + 1) * row * sizeof (float) > FEATURE_BYTES_MAX)
+    g_clear_pointer (&self->features, g_free);   /* the second stage encodes images again */
+  else if (self->features != NULL)
+    {
+      self->features = g_renew (float, self->features, (gsize) (n + 1) * row);
+      memcpy (self->features + (gsize) n * row, feats, row * sizeof (float));
+    }
+  ok = eigml_sticker_library_add (self->library, id, path, label_en, label_zh, emotion, error);
+
+out:
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+/**
  * eigml_ranker_get_library:
  * @self: a ranker
  *
@@ -1162,7 +1247,9 @@ score_queries_locked (EigmlRanker *self,
   g_autofree KnowRows *knowledge = NULL;
   g_autofree const char *const *const **intents = NULL;
   g_autofree float *emotion = NULL, *features = NULL;
-  g_autofree float *out[EIGML_SELECTION_N_PARTS] = { NULL };
+  float *out[EIGML_SELECTION_N_PARTS] = { NULL };   /* freed below: g_autofree on an array
+                                                   * would free its first element only */
+  gboolean ok = TRUE;
   EigmlNode *nodes[EIGML_SELECTION_N_PARTS];
   EigmlModelBatch batch;
   EigmlBatcher b = batcher (self);
@@ -1222,10 +1309,10 @@ score_queries_locked (EigmlRanker *self,
   nodes[EIGML_SELECTION_P_VL] = p->mg.p_vl;
   nodes[EIGML_SELECTION_S_EMO] = p->mg.s_emo;
   nodes[EIGML_SELECTION_S_INT] = p->mg.s_int;
-  for (guint k = 0; k < EIGML_SELECTION_N_PARTS; k++)
+  for (guint k = 0; ok && k < EIGML_SELECTION_N_PARTS; k++)
     if (nodes[k] != NULL && (out[k] = eigml_graph_dup_floats (p->graph, nodes[k], error)) == NULL)
-      return FALSE;
-  for (guint i = 0; i < n; i++)
+      ok = FALSE;
+  for (guint i = 0; ok && i < n; i++)
     {
       q[i].parts = g_new (float, (gsize) q[i].n_cand * EIGML_SELECTION_N_PARTS);
       for (guint k = 0; k < q[i].n_cand; k++)
@@ -1233,7 +1320,9 @@ score_queries_locked (EigmlRanker *self,
           q[i].parts[(gsize) k * EIGML_SELECTION_N_PARTS + j] =
             out[j] ? out[j][(gsize) i * C + k] : NAN;
     }
-  return TRUE;
+  for (guint k = 0; k < EIGML_SELECTION_N_PARTS; k++)
+    g_free (out[k]);
+  return ok;
 }
 
 static EigmlSelection *

@@ -83,6 +83,14 @@ gboolean eigml_ranker_set_library (EigmlRanker *self,
 EIGML_AVAILABLE_IN_ALL
 EigmlStickerLibrary *eigml_ranker_get_library (EigmlRanker *self);
 EIGML_AVAILABLE_IN_ALL
+gboolean eigml_ranker_add_sticker (EigmlRanker *self,
+                                   const char *id,
+                                   const char *path,
+                                   const char *label_en,
+                                   const char *label_zh,
+                                   const char *emotion,
+                                   GError **error);
+EIGML_AVAILABLE_IN_ALL
 gboolean eigml_ranker_get_library_from_cache (EigmlRanker *self);
 EIGML_AVAILABLE_IN_ALL
 guint eigml_ranker_get_first_stage_size (EigmlRanker *self);

@@ -22,6 +22,11 @@
  * images (ids are the file names without extension). #EigmlRanker ranks a
  * whole library for a dialogue.
  *
+ * Stickers are only ever added, never removed or changed, so the strings a
+ * getter returns live as long as the library; reading a library from
+ * several threads while one thread adds to it is safe (a server lists its
+ * stickers while a new one is added).
+ *
  * Since: 1.0
  */
 typedef struct
@@ -40,6 +45,8 @@ struct _EigmlStickerLibrary
 
   GPtrArray *stickers;   /* Sticker* */
   GHashTable *by_id;     /* id -> index + 1 */
+  GRWLock lock;          /* the array and the table; not the stickers */
+  char *dir;             /* the folder of the file it was read from */
 };
 
 G_DEFINE_FINAL_TYPE (EigmlStickerLibrary, eigml_sticker_library, G_TYPE_OBJECT)
@@ -65,6 +72,8 @@ eigml_sticker_library_finalize (GObject *object)
 
   g_hash_table_destroy (self->by_id);
   g_ptr_array_unref (self->stickers);
+  g_rw_lock_clear (&self->lock);
+  g_free (self->dir);
   G_OBJECT_CLASS (eigml_sticker_library_parent_class)->finalize (object);
 }
 
@@ -79,6 +88,7 @@ eigml_sticker_library_init (EigmlStickerLibrary *self)
 {
   self->stickers = g_ptr_array_new_with_free_func (sticker_free);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_rw_lock_init (&self->lock);
 }
 
 /**
@@ -108,20 +118,23 @@ insert (EigmlStickerLibrary *self,
                    where);
       goto fail;
     }
-  if (g_hash_table_contains (self->by_id, s->id))
-    {
-      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: sticker id \"%s\" is there twice",
-                   where, s->id);
-      goto fail;
-    }
   if (s->emotion != NULL && !g_strv_contains (categories, s->emotion))
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
                    "%s: emotion \"%s\" is not one of 好 乐 哀 怒 惧 恶 惊", where, s->emotion);
       goto fail;
     }
+  g_rw_lock_writer_lock (&self->lock);
+  if (g_hash_table_contains (self->by_id, s->id))
+    {
+      g_rw_lock_writer_unlock (&self->lock);
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: sticker id \"%s\" is there twice",
+                   where, s->id);
+      goto fail;
+    }
   g_ptr_array_add (self->stickers, s);
   g_hash_table_insert (self->by_id, s->id, GUINT_TO_POINTER (self->stickers->len));
+  g_rw_lock_writer_unlock (&self->lock);
   return TRUE;
 
 fail:
@@ -167,6 +180,7 @@ eigml_sticker_library_new_from_file (const char *path,
   g_return_val_if_fail (path != NULL, NULL);
   if (!g_file_get_contents (path, &text, &length, error))
     return NULL;
+  self->dir = g_strdup (dir);
   if (!g_utf8_validate_len (text, length, NULL))
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT, "%s: not UTF-8", path);
@@ -318,17 +332,30 @@ eigml_sticker_library_new_from_folder (const char *folder,
 guint
 eigml_sticker_library_get_n_stickers (EigmlStickerLibrary *self)
 {
+  guint n;
+
   g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), 0);
-  return self->stickers->len;
+  g_rw_lock_reader_lock (&self->lock);
+  n = self->stickers->len;
+  g_rw_lock_reader_unlock (&self->lock);
+  return n;
 }
 
 static Sticker *
 get (EigmlStickerLibrary *self,
      guint index)
 {
+  Sticker *s = NULL;
+  guint n;
+
   g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), NULL);
-  g_return_val_if_fail (index < self->stickers->len, NULL);
-  return g_ptr_array_index (self->stickers, index);
+  g_rw_lock_reader_lock (&self->lock);
+  n = self->stickers->len;
+  if (index < n)
+    s = g_ptr_array_index (self->stickers, index);
+  g_rw_lock_reader_unlock (&self->lock);
+  g_return_val_if_fail (index < n, NULL);
+  return s;
 }
 
 /**
@@ -424,7 +451,9 @@ eigml_sticker_library_lookup (EigmlStickerLibrary *self,
   gpointer v;
 
   g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), FALSE);
+  g_rw_lock_reader_lock (&self->lock);
   v = id ? g_hash_table_lookup (self->by_id, id) : NULL;
+  g_rw_lock_reader_unlock (&self->lock);
   if (v != NULL && index != NULL)
     *index = GPOINTER_TO_UINT (v) - 1;
   return v != NULL;
@@ -441,7 +470,8 @@ eigml_sticker_library_lookup (EigmlStickerLibrary *self,
  * @error: return location for a #GError
  *
  * Adds a sticker (in memory; eigml_sticker_library_save() writes the
- * library). The image must exist.
+ * library). The image must exist. In a library read from a file, an image
+ * inside that file's folder is saved relative to it.
  *
  * Returns: %TRUE when added
  *
@@ -459,6 +489,8 @@ eigml_sticker_library_add (EigmlStickerLibrary *self,
   Sticker *s;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
+  g_autofree char *prefix = NULL;
+  const char *file = path;
 
   g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -467,11 +499,15 @@ eigml_sticker_library_add (EigmlStickerLibrary *self,
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "image %s does not exist", path);
       return FALSE;
     }
+  /* keep a library and its images movable together */
+  prefix = self->dir ? g_strconcat (self->dir, G_DIR_SEPARATOR_S, NULL) : NULL;
+  if (prefix != NULL && g_str_has_prefix (path, prefix) && path[strlen (prefix)] != '\0')
+    file = path + strlen (prefix);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "id");
   json_builder_add_string_value (b, id ? id : "");
   json_builder_set_member_name (b, "file");
-  json_builder_add_string_value (b, path);
+  json_builder_add_string_value (b, file);
   json_builder_set_member_name (b, "label");
   json_builder_begin_object (b);
   if (label_en)
@@ -525,6 +561,7 @@ eigml_sticker_library_save (EigmlStickerLibrary *self,
   g_autoptr (GString) out = g_string_new (NULL);
 
   g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), FALSE);
+  g_rw_lock_reader_lock (&self->lock);
   for (guint i = 0; i < self->stickers->len; i++)
     {
       Sticker *s = g_ptr_array_index (self->stickers, i);
@@ -539,6 +576,7 @@ eigml_sticker_library_save (EigmlStickerLibrary *self,
         }
       g_string_append_c (out, '\n');
     }
+  g_rw_lock_reader_unlock (&self->lock);
   return g_file_set_contents_full (path, out->str, (gssize) out->len,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
@@ -562,6 +600,7 @@ eigml_sticker_library_get_fingerprint (EigmlStickerLibrary *self)
   g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
 
   g_return_val_if_fail (EIGML_IS_STICKER_LIBRARY (self), NULL);
+  g_rw_lock_reader_lock (&self->lock);
   for (guint i = 0; i < self->stickers->len; i++)
     {
       Sticker *s = g_ptr_array_index (self->stickers, i);
@@ -581,5 +620,6 @@ eigml_sticker_library_get_fingerprint (EigmlStickerLibrary *self)
         }
       g_checksum_update (sum, (const guchar *) "\n", 1);
     }
+  g_rw_lock_reader_unlock (&self->lock);
   return g_strdup (g_checksum_get_string (sum));
 }

@@ -1,7 +1,8 @@
 /* test-library.c: EigmlStickerLibrary (files, folders, errors, atomic save,
  * fingerprints) and whole-library retrieval through EigmlRanker (the
  * embedding cache and its invalidation; two stages equal exhaustive
- * scoring when the first stage keeps everything).
+ * scoring when the first stage keeps everything; adding one sticker to a
+ * ranker's library).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -489,6 +490,125 @@ test_select (void)
   remove_all (dir);
 }
 
+/* a reader thread walks the library while stickers are added */
+static gpointer
+read_library (gpointer data)
+{
+  EigmlStickerLibrary *lib = data;
+  guint seen = 0;
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      guint n = eigml_sticker_library_get_n_stickers (lib);
+
+      g_assert_cmpuint (n, >=, N_STICKERS);
+      g_assert_nonnull (eigml_sticker_library_get_id (lib, n - 1));
+      g_assert_true (eigml_sticker_library_lookup (lib, "s00", NULL));
+      seen = MAX (seen, n);
+    }
+  return GUINT_TO_POINTER (seen);
+}
+
+/* eigml_ranker_add_sticker: one sticker's embedding and features, equal
+ * to a ranker that encodes the grown library from scratch; errors leave
+ * everything as it was; the saved line is relative to the library */
+static void
+test_add_sticker (void)
+{
+  g_autofree char *dir = make_library ();
+  g_autofree char *file = g_build_filename (dir, "library.jsonl", NULL);
+  g_autofree char *vocab = g_build_filename (dir, "vocab.txt", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autofree char *cache2 = g_build_filename (dir, "cache2", NULL);
+  g_autofree char *saved = g_build_filename (dir, "saved.jsonl", NULL);
+  g_autofree char *new_dir = g_build_filename (dir, "stickers", NULL);
+  g_autofree char *new_png = NULL, *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlStickerLibrary) lib = eigml_sticker_library_new_from_file (file, &error);
+  g_autoptr (EigmlTokenizer) tok = eigml_tokenizer_new_from_file (vocab, &error);
+  g_autoptr (EigmlModel) model = tiny_model (6);
+  g_autoptr (EigmlRanker) ranker = eigml_ranker_new (model, tok);
+  g_autoptr (EigmlRanker) fresh = eigml_ranker_new (model, tok);
+  g_autoptr (EigmlStickerLibrary) reread = NULL;
+  const char *turns[] = { "happy cat", NULL };
+  const char *cands[] = { "s03", "new", "s07", NULL };
+  GThread *reader;
+
+  g_assert_no_error (error);
+  g_mkdir (new_dir, 0755);
+  {
+    g_autofree guint8 *px = fixture_pattern (16, 16, 3, 999);
+    g_autoptr (GBytes) png = fixture_pixbuf_save (px, 16, 16, 3, "png", NULL);
+    new_png = fixture_write (new_dir, "new.png", png);
+  }
+
+  /* no library yet */
+  g_assert_false (eigml_ranker_add_sticker (ranker, "new", new_png, NULL, NULL, NULL, &error));
+  g_assert_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (eigml_ranker_set_library (ranker, lib, cache, NULL, &error));
+  g_assert_no_error (error);
+
+  /* errors change nothing */
+  g_assert_false (eigml_ranker_add_sticker (ranker, "s01", new_png, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "already"));
+  g_clear_error (&error);
+  g_assert_false (eigml_ranker_add_sticker (ranker, "new", "/nonexistent.png", NULL, NULL, NULL,
+                                            &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (eigml_ranker_add_sticker (ranker, "new", new_png, NULL, NULL, "glad", &error));
+  g_assert_nonnull (strstr (error->message, "glad"));
+  g_clear_error (&error);
+  g_assert_false (eigml_ranker_add_sticker (ranker, "", new_png, NULL, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpuint (eigml_sticker_library_get_n_stickers (lib), ==, N_STICKERS);
+
+  reader = g_thread_new ("reader", read_library, lib);
+  g_assert_true (eigml_ranker_add_sticker (ranker, "new", new_png, "new one", "新的", "乐",
+                                           &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_thread_join (reader)), <=, N_STICKERS + 1);
+  g_assert_cmpuint (eigml_sticker_library_get_n_stickers (lib), ==, N_STICKERS + 1);
+  g_assert_cmpstr (eigml_sticker_library_get_id (lib, N_STICKERS), ==, "new");
+  g_assert_cmpstr (eigml_sticker_library_get_label (lib, N_STICKERS, "zh"), ==, "新的");
+  g_assert_cmpstr (eigml_sticker_library_get_emotion (lib, N_STICKERS), ==, "乐");
+
+  /* the same selections as a ranker that encoded the grown library */
+  g_assert_true (eigml_ranker_set_library (fresh, lib, cache2, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (eigml_ranker_get_library_from_cache (fresh));
+  eigml_ranker_set_first_stage_size (ranker, N_STICKERS + 1);
+  eigml_ranker_set_first_stage_size (fresh, N_STICKERS + 1);
+  {
+    g_autoptr (EigmlSelection) a = eigml_ranker_select (ranker, turns, cands, 3, &error);
+    g_autoptr (EigmlSelection) b = eigml_ranker_select (fresh, turns, cands, 3, &error);
+    g_autoptr (EigmlSelection) wa = eigml_ranker_select (ranker, turns, NULL, N_STICKERS + 1,
+                                                         &error);
+    g_autoptr (EigmlSelection) wb = eigml_ranker_select (fresh, turns, NULL, N_STICKERS + 1,
+                                                         &error);
+    gboolean found = FALSE;
+
+    g_assert_no_error (error);
+    assert_same_selection (a, b);
+    assert_same_selection (wa, wb);
+    for (guint r = 0; r < eigml_selection_get_n_results (wa); r++)
+      found |= g_str_equal (eigml_selection_get_sticker_id (wa, r), "new");
+    g_assert_true (found);
+  }
+
+  /* saved relative to the library's folder, and read back */
+  g_assert_true (eigml_sticker_library_save (lib, saved, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (saved, &text, NULL, &error));
+  g_assert_nonnull (strstr (text, "\"file\":\"stickers/new.png\""));
+  reread = eigml_sticker_library_new_from_file (saved, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (eigml_sticker_library_get_n_stickers (reread), ==, N_STICKERS + 1);
+  remove_all (dir);
+}
+
 int
 main (int argc,
       char **argv)
@@ -498,6 +618,7 @@ main (int argc,
   g_test_add_func ("/cpu/library/errors", test_library_errors);
   g_test_add_func ("/cpu/library/rank", test_rank_library);
   g_test_add_func ("/cpu/library/select", test_select);
+  g_test_add_func ("/cpu/library/add-sticker", test_add_sticker);
   {
     int status = g_test_run ();
     harness_cleanup ();

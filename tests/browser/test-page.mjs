@@ -90,7 +90,7 @@ function bailOut(message) {
 
 function startServer() {
   return new Promise((resolve, reject) => {
-    const args = ['--port', '0', '--checkpoint', MODEL, '--library', LIBRARY];
+    const args = ['--port', '0', '--model', MODEL, '--library', LIBRARY];
     note(`starting ${serverPath} ${args.join(' ')}`);
     server = spawn(serverPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => reject(new Error(

@@ -235,7 +235,9 @@ async function select() {
     });
     const lang = conversationLang(turns);
     const results = Array.isArray(reply.results) ? reply.results : [];
-    const infos = await Promise.all(results.map((r) => stickerInfo(r.sticker_id)));
+    // The server sends each result's sticker record; fetch it only if not.
+    const infos = await Promise.all(results.map((r) =>
+      r.sticker && typeof r.sticker === 'object' ? r.sticker : stickerInfo(r.sticker_id)));
     if (seq !== state.seq) return;
     clearError();
     renderSelection(reply, results, infos, lang, turns.length, turns.at(-1).text);
@@ -329,17 +331,27 @@ function renderSticker(result, info, lang, rank) {
   return item;
 }
 
+/** The distribution's value for EMOTIONS[i]: the server sends an object
+ * keyed by category (好, 乐, …), or an array in EMOTIONS order. */
+function distributionValue(dist, i) {
+  if (!dist || typeof dist !== 'object') return 0;
+  const [zh, en] = EMOTIONS[i];
+  const value = Array.isArray(dist) ? dist[i] : dist[zh] ?? dist[en];
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
 function renderEmotion(emotion) {
-  const label = emotion && typeof emotion.label === 'string' ? emotion.label : 'none';
+  // null (no lexicon word matched) and "none" both mean no emotion
+  const label = emotion && typeof emotion.label === 'string' && emotion.label ? emotion.label : 'none';
   const known = EMOTIONS.find(([zh]) => zh === label);
   ui.emotionLabel.textContent = label === 'none' ? 'none' : label;
   setLang(ui.emotionLabel, known ? 'zh' : 'en');
   ui.emotionLabel.dataset.emotion = label;
   ui.emotionName.textContent = known ? `(${known[1]})` : '(no emotion word found)';
 
-  const dist = emotion && Array.isArray(emotion.distribution) ? emotion.distribution : [];
+  const dist = emotion ? emotion.distribution : null;
   const rows = EMOTIONS.map(([zh, en], i) => {
-    const value = typeof dist[i] === 'number' && Number.isFinite(dist[i]) ? dist[i] : 0;
+    const value = distributionValue(dist, i);
     const li = document.createElement('li');
     li.className = zh === label ? 'current' : '';
     const name = document.createElement('span');
