@@ -172,7 +172,8 @@ function showError(err) {
   message.dataset.testid = 'error-message';
   message.textContent = err.message;
   ui.error.append(title, message);
-  const details = [err.status ? `HTTP ${err.status}` : '', err.code, err.field && `field ${err.field}`]
+  const code = err.code && err.code !== String(err.status) ? err.code : '';
+  const details = [err.status ? `HTTP ${err.status}` : '', code, err.field && `field ${err.field}`]
     .filter(Boolean);
   if (details.length) {
     const small = document.createElement('small');
