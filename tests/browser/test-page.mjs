@@ -366,7 +366,9 @@ try {
   const errorText = await page.textContent('[data-testid="error-message"]');
   equal(errorText, directBody?.error?.message, 'the page shows the server\'s error message');
   equal(await page.evaluate(() => document.body.dataset.selectState), 'error', 'the page is in its error state');
-  await page.screenshot({ path: path.join(ARTIFACTS, 'eigml-web-error.png') });
+  const errorShot = path.join(ARTIFACTS, 'eigml-web-error.png');
+  await page.screenshot({ path: errorShot });
+  note(`screenshot: ${errorShot}`);
   await page.unroute('**/v1/select');
   await input.fill('Thanks, that helps');
   await page.waitForFunction(() => document.body.dataset.selectState === 'ready', null, { timeout: SELECT_MS });
