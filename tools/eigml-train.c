@@ -185,9 +185,9 @@ eigml_tool_train (int argc,
                eigml_context_get_device_name (ctx), out_dir ? out_dir : "(none: no checkpoints)");
     }
   if (dist != NULL)
-    fprintf (stderr, "eigml train: rank %u of %u (local %u) on %s\n", eigml_dist_get_rank (dist),
-             eigml_dist_get_size (dist), eigml_dist_get_local_rank (dist),
-             eigml_context_get_device_name (ctx));
+    fprintf (stderr, "eigml train: rank %u of %u (local %u, pid %d) on %s\n",
+             eigml_dist_get_rank (dist), eigml_dist_get_size (dist),
+             eigml_dist_get_local_rank (dist), (int) getpid (), eigml_context_get_device_name (ctx));
 
   sigint = g_unix_signal_add (SIGINT, on_signal, &run);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);

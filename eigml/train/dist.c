@@ -18,6 +18,10 @@
 
 #define DEFAULT_TIMEOUT_S 60.0
 #define TOKEN_TAG 7301
+/* "are you alive?" on a timeout, answered by every rank that polls */
+#define PING_TAG 7302
+#define PONG_TAG 7303
+#define PING_GRACE_US (5 * G_USEC_PER_SEC)
 /* MPI counts are ints: large transfers go in pieces of this many bytes */
 #define MAX_PIECE ((gsize) 1 << 30)
 
@@ -198,12 +202,78 @@ post_tokens (EigmlDist *d)
                  &d->token_req[k++]);
 }
 
+/* Every rank waiting in a collective answers pings, so that a rank that
+ * timed out can tell the ranks that hang (or died) from the ones that wait
+ * like itself. */
+static void
+answer_pings (EigmlDist *d)
+{
+  for (;;)
+    {
+      int flag = 0;
+      MPI_Status st;
+      guint64 v;
+
+      MPI_Iprobe (MPI_ANY_SOURCE, PING_TAG, MPI_COMM_WORLD, &flag, &st);
+      if (!flag)
+        return;
+      MPI_Recv (&v, 1, MPI_UINT64_T, st.MPI_SOURCE, PING_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      /* eight bytes go eagerly: this send does not wait for the receiver */
+      MPI_Send (&v, 1, MPI_UINT64_T, st.MPI_SOURCE, PONG_TAG, MPI_COMM_WORLD);
+    }
+}
+
+/* The ranks that do not answer a ping within the grace time. */
+static guint
+silent_ranks (EigmlDist *d,
+              GString *out)
+{
+  g_autofree guint64 *pong = g_new0 (guint64, d->size);
+  g_autofree MPI_Request *reqs = g_new (MPI_Request, 2 * (gsize) d->size);
+  g_autofree int *answered = g_new0 (int, d->size);
+  guint64 ping = d->seq;
+  gint64 deadline = g_get_monotonic_time () + MIN (d->timeout_us, PING_GRACE_US);
+  guint n = 0;
+  int k = 0;
+
+  for (int p = 0; p < d->size; p++)
+    if (p != d->rank)
+      MPI_Irecv (&pong[p], 1, MPI_UINT64_T, p, PONG_TAG, MPI_COMM_WORLD, &reqs[p]);
+  for (int p = 0; p < d->size; p++)
+    if (p != d->rank)
+      MPI_Isend (&ping, 1, MPI_UINT64_T, p, PING_TAG, MPI_COMM_WORLD, &reqs[d->size + k++]);
+  for (;;)
+    {
+      gboolean all = TRUE;
+
+      answer_pings (d);
+      for (int p = 0; p < d->size; p++)
+        if (p != d->rank && !answered[p])
+          {
+            MPI_Test (&reqs[p], &answered[p], MPI_STATUS_IGNORE);
+            all = all && answered[p];
+          }
+      if (all || g_get_monotonic_time () > deadline)
+        break;
+      g_usleep (1000);
+    }
+  for (int p = 0; p < d->size; p++)
+    if (p != d->rank && !answered[p])
+      {
+        g_string_append_printf (out, "%s%d", n ? ", " : "", p);
+        n++;
+      }
+  return n;
+}
+
 static G_NORETURN void
 timed_out (EigmlDist *d,
            const char *what)
 {
-  GString *missing = g_string_new (NULL);
-  guint n_missing = 0;
+  g_autoptr (GString) missing = g_string_new (NULL);
+  g_autoptr (GString) silent = g_string_new (NULL);
+  double limit = d->timeout_us / (double) G_USEC_PER_SEC;
+  guint n_missing = 0, n_silent;
   int k = 0;
 
   for (int p = 0; p < d->size; p++)
@@ -218,14 +288,18 @@ timed_out (EigmlDist *d,
             n_missing++;
           }
       }
+  n_silent = silent_ranks (d, silent);
+  if (n_silent > 0)
+    eigml_dist_abort (d, 3, "rank%s %s did not respond (lost, hung, or busy longer than the "
+                      "limit) while this rank waited %.0f s for %s; stopping the job "
+                      "(EIGML_MPI_TIMEOUT sets the limit)", n_silent > 1 ? "s" : "",
+                      silent->str, limit, what);
   if (n_missing > 0)
-    eigml_dist_abort (d, 3, "rank%s %s did not reach %s within %.0f s (lost or hung); "
-                      "stopping the job (EIGML_MPI_TIMEOUT sets the limit)",
-                      n_missing > 1 ? "s" : "", missing->str, what,
-                      d->timeout_us / (double) G_USEC_PER_SEC);
+    eigml_dist_abort (d, 3, "rank%s %s did not reach %s within %.0f s; stopping the job "
+                      "(EIGML_MPI_TIMEOUT sets the limit)", n_missing > 1 ? "s" : "",
+                      missing->str, what, limit);
   eigml_dist_abort (d, 3, "%s did not complete within %.0f s although every rank reached it "
-                    "(a rank died or hangs inside it); stopping the job", what,
-                    d->timeout_us / (double) G_USEC_PER_SEC);
+                    "and responds; stopping the job", what, limit);
 }
 
 /* Polls @reqs and the arrival tokens until all are done or the deadline. */
@@ -249,6 +323,7 @@ wait_deadline (EigmlDist *d,
         break;
       if (g_get_monotonic_time () > deadline)
         timed_out (d, what);
+      answer_pings (d);
       /* spin briefly (the usual case: the others are a moment behind), then
        * yield the core to the ranks and threads that still compute */
       if (++spins > 2000)
@@ -481,13 +556,16 @@ eigml_grad_sync_new (EigmlDist *dist,
                      gsize bucket_bytes)
 {
   EigmlGradSync *s = g_new0 (EigmlGradSync, 1);
-  g_autoptr (GPtrArray) params = g_ptr_array_copy (eigml_param_store_get_params (store), NULL,
-                                                   NULL);
-  g_autofree guint *ready = g_new0 (guint, params->len);
+  GPtrArray *all = eigml_param_store_get_params (store);
+  /* a copy without the store's free function, to sort */
+  g_autoptr (GPtrArray) params = g_ptr_array_sized_new (all->len);
+  g_autofree guint *ready = g_new0 (guint, all->len);
   GArray *buckets = g_array_new (FALSE, FALSE, sizeof (Bucket));
   gsize end, bytes = 0;
   guint last_ready = 0;
 
+  for (guint i = 0; i < all->len; i++)
+    g_ptr_array_add (params, g_ptr_array_index (all, i));
   s->dist = dist;
   s->grads = eigml_param_store_get_buffer (store, EIGML_LEAF_PARAM_GRAD);
   s->n_floats = eigml_param_store_get_total_bytes (store) / sizeof (float);
