@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "eigml-metrics.h"
+#include "eigml-metrics-private.h"
 #include "eigml-enum-types.h"
 #include "eigml-error.h"
 
@@ -1035,4 +1036,75 @@ eigml_metrics_write_predictions (EigmlMetrics *self,
   /* a temporary file renamed over @path */
   return g_file_set_contents_full (path, out->str, (gssize) out->len,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0666, error);
+}
+
+/* ---- shards of a distributed evaluation ---------------------------------- */
+
+GBytes *
+eigml_metrics_pack (EigmlMetrics *self)
+{
+  GByteArray *out = g_byte_array_new ();
+
+  for (guint i = 0; i < self->examples->len; i++)
+    {
+      const Example *ex = g_ptr_array_index (self->examples, i);
+      guint32 head[3] = { (guint32) strlen (ex->id), ex->n_candidates, ex->n_positives };
+
+      g_byte_array_append (out, (const guint8 *) head, sizeof head);
+      g_byte_array_append (out, (const guint8 *) ex->id, head[0]);
+      g_byte_array_append (out, (const guint8 *) ex->scores, sizeof (float) * ex->n_candidates);
+      for (guint k = 0; k < ex->n_positives; k++)
+        {
+          guint32 p = ex->positives[k];
+          g_byte_array_append (out, (const guint8 *) &p, sizeof p);
+        }
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
+gboolean
+eigml_metrics_add_packed (EigmlMetrics *self,
+                          GBytes *packed,
+                          GError **error)
+{
+  gsize len = 0, at = 0;
+  const guint8 *data = g_bytes_get_data (packed, &len);
+
+  while (at < len)
+    {
+      guint32 head[3];
+      g_autofree char *id = NULL;
+      g_autofree float *scores = NULL;
+      g_autofree gboolean *labels = NULL;
+
+      if (len - at < sizeof head)
+        goto bad;
+      memcpy (head, data + at, sizeof head);
+      at += sizeof head;
+      if (head[1] == 0 || (len - at) < head[0] ||
+          (len - at - head[0]) / sizeof (float) < (gsize) head[1] + head[2])
+        goto bad;
+      id = g_strndup ((const char *) data + at, head[0]);
+      at += head[0];
+      scores = g_memdup2 (data + at, sizeof (float) * head[1]);
+      at += sizeof (float) * head[1];
+      labels = g_new0 (gboolean, head[1]);
+      for (guint k = 0; k < head[2]; k++)
+        {
+          guint32 p;
+          memcpy (&p, data + at, sizeof p);
+          at += sizeof p;
+          if (p >= head[1])
+            goto bad;
+          labels[p] = TRUE;
+        }
+      if (!eigml_metrics_add (self, id, scores, labels, head[1], error))
+        return FALSE;
+    }
+  return TRUE;
+
+bad:
+  g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+               "packed metrics: malformed at byte %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT, at, len);
+  return FALSE;
 }

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "eigml-ranker.h"
+#include "eigml-ranker-private.h"
 #include "eigml-enum-types.h"
 #include "eigml-error.h"
 #include "eigml-selection-private.h"
@@ -575,13 +576,39 @@ eigml_ranker_evaluate (EigmlRanker *self,
                        GCancellable *cancellable,
                        GError **error)
 {
+  return eigml_ranker_evaluate_shard (self, dataset, metrics, max_examples, 0, 1, cancellable,
+                                      error);
+}
+
+/* eigml_ranker_evaluate() for shard @shard of @n_shards: the batches are
+ * the ones the whole evaluation forms (batch_size examples with the same
+ * number of candidates, in dataset order), and this shard scores batch j
+ * when j % n_shards == shard; so every example gets the scores of the
+ * same pass as in one process, and metrics merged from all shards are
+ * those of one process, bit for bit. */
+gboolean
+eigml_ranker_evaluate_shard (EigmlRanker *self,
+                             EigmlDataset *dataset,
+                             EigmlMetrics *metrics,
+                             guint max_examples,
+                             guint shard,
+                             guint n_shards,
+                             GCancellable *cancellable,
+                             GError **error)
+{
   g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func ((GDestroyNotify) eigml_example_unref);
   guint n, done = 0;
+  guint64 batch_no = 0;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (EIGML_IS_RANKER (self), FALSE);
   g_return_val_if_fail (EIGML_IS_DATASET (dataset), FALSE);
   g_return_val_if_fail (EIGML_IS_METRICS (metrics), FALSE);
+  g_return_val_if_fail (n_shards >= 1 && shard < n_shards, FALSE);
+
+#define FLUSH() \
+  (batch_no++ % n_shards == shard ? flush (self, pending, metrics, error) \
+                                  : (g_ptr_array_set_size (pending, 0), TRUE))
 
   n = eigml_dataset_get_n_examples (dataset);
   if (max_examples > 0 && max_examples < n)
@@ -606,21 +633,22 @@ eigml_ranker_evaluate (EigmlRanker *self,
           eigml_example_get_n_candidates (ex) !=
             eigml_example_get_n_candidates (g_ptr_array_index (pending, 0)))
         {
-          ok = flush (self, pending, metrics, error);
+          ok = FLUSH ();
           done = i;
         }
       g_ptr_array_add (pending, ex);
       if (ok && pending->len == self->batch_size)
         {
-          ok = flush (self, pending, metrics, error);
+          ok = FLUSH ();
           done = i + 1;
           g_mutex_unlock (&self->lock);
           g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, done, n);
           g_mutex_lock (&self->lock);
         }
     }
-  if (ok)
-    ok = flush (self, pending, metrics, error);
+  if (ok && pending->len > 0)
+    ok = FLUSH ();
+#undef FLUSH
   g_mutex_unlock (&self->lock);
   if (ok)
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, n, n);

@@ -9,6 +9,12 @@
 
 G_BEGIN_DECLS
 
+typedef struct _EigmlDist EigmlDist;
+
+/* Data-parallel training (docs/scaling.md): this process is one rank of
+ * @dist (not owned; it must outlive training). */
+void eigml_trainer_set_dist (EigmlTrainer *self, EigmlDist *dist);
+
 /* Progress goes to @stream: a bar when @terminal, else JSON lines. */
 void eigml_trainer_set_log_stream (EigmlTrainer *self, FILE *stream, gboolean terminal);
 

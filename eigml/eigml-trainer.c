@@ -10,6 +10,9 @@
 #include "eigml-error.h"
 #include "eigml-metrics.h"
 #include "eigml-ranker.h"
+#include "eigml-ranker-private.h"
+#include "eigml-metrics-private.h"
+#include "train/dist.h"
 #include "train/batcher.h"
 #include "train/progress.h"
 #include "train/schedule.h"
@@ -60,6 +63,7 @@ struct _EigmlTrainer
   GMainContext *signal_context;   /* where ::progress is emitted (train_async) */
   EigmlProgress *progress;        /* while training, with a log stream */
   EigmlRanker *validator;         /* validation passes, kept across validations */
+  EigmlDist *dist;                /* data-parallel ranks (docs/scaling.md), or NULL */
 };
 
 enum
@@ -463,6 +467,7 @@ eigml_trainer_init (EigmlTrainer *self)
   self->o.keep_checkpoints = 2;
   self->o.schedule = g_strdup ("cosine");
   self->o.truncation = EIGML_TRUNCATION_KEEP_RECENT;
+  self->o.n_ranks = 1;
   self->state.best_map = -1.0;
 }
 
@@ -609,6 +614,27 @@ eigml_trainer_get_best_map (EigmlTrainer *self)
 }
 
 void
+eigml_trainer_set_dist (EigmlTrainer *self,
+                        EigmlDist *dist)
+{
+  self->dist = dist;
+  self->o.n_ranks = dist != NULL ? eigml_dist_get_size (dist) : 1;
+}
+
+/* rank 0 writes checkpoints and logs */
+static gboolean
+is_root (EigmlTrainer *self)
+{
+  return self->dist == NULL || eigml_dist_get_rank (self->dist) == 0;
+}
+
+static gboolean
+is_parallel (EigmlTrainer *self)
+{
+  return self->o.n_ranks > 1;
+}
+
+void
 eigml_trainer_set_log_stream (EigmlTrainer *self,
                               FILE *stream,
                               gboolean terminal)
@@ -708,6 +734,11 @@ epoch_order (guint n,
   return order;
 }
 
+/* The all-reduce's bucket size: PyTorch DDP's default, big enough that a
+ * bucket's latency is small beside its transfer, small enough that the
+ * first buckets go out early in backward. */
+#define GRAD_BUCKET_BYTES (25u << 20)
+
 typedef struct
 {
   EigmlGraph *micro;       /* forward + backward (+ AdamW when no accumulation) */
@@ -715,6 +746,7 @@ typedef struct
   EigmlModelGraph mg;
   EigmlAdamWConfig adamw;
   EigmlLrSchedule schedule;
+  EigmlGradSync *sync;     /* with several ranks */
 } Graphs;
 
 static void
@@ -722,6 +754,7 @@ graphs_clear (Graphs *g)
 {
   g_clear_pointer (&g->micro, eigml_graph_unref);
   g_clear_pointer (&g->optim, eigml_graph_unref);
+  g_clear_pointer (&g->sync, eigml_grad_sync_free);
 }
 
 static gboolean
@@ -739,11 +772,14 @@ build_graphs (EigmlTrainer *self,
                           EIGML_MODEL_GRAPH_TRAIN, &gr->mg, error))
     return FALSE;
   loss = gr->mg.loss[EIGML_LOSS_TOTAL];
-  if (self->o.grad_accum > 1)
-    loss = eigml_op_scale (gr->micro, loss, 1.0f / (float) self->o.grad_accum, 0.0f);
+  /* the gradient of a step is the mean over its micro-batches, on every
+   * rank (ranks sum theirs in the all-reduce) */
+  if (self->o.grad_accum * self->o.n_ranks > 1)
+    loss = eigml_op_scale (gr->micro, loss,
+                           1.0f / (float) (self->o.grad_accum * self->o.n_ranks), 0.0f);
   if (!eigml_graph_backward (gr->micro, loss, error))
     return FALSE;
-  if (self->o.grad_accum == 1)
+  if (self->o.grad_accum == 1 && !is_parallel (self))
     {
       if (!eigml_graph_add_adamw (gr->micro, store, error))
         return FALSE;
@@ -757,11 +793,53 @@ build_graphs (EigmlTrainer *self,
     }
   if (!eigml_graph_prepare (gr->micro, error))
     return FALSE;
+  if (is_parallel (self))
+    gr->sync = eigml_grad_sync_new (self->dist, store, gr->micro, GRAD_BUCKET_BYTES);
   eigml_adamw_config_init_default (&gr->adamw);
   gr->adamw.lr = (float) self->o.lr;
   gr->adamw.weight_decay = (float) self->o.weight_decay;
   gr->adamw.max_grad_norm = (float) self->o.max_grad_norm;
   return TRUE;
+}
+
+/* Each rank scores its shard of the validation batches; rank 0 gathers
+ * the examples' scores and computes the metrics as one process would. */
+static gboolean
+validate_sharded (EigmlTrainer *self,
+                  EigmlRanker *ranker,
+                  EigmlMetrics *metrics,
+                  GCancellable *cancellable,
+                  GError **error)
+{
+  g_autoptr (EigmlMetrics) mine = eigml_metrics_new (EIGML_METRICS_STANDARD);
+  g_autoptr (GBytes) packed = NULL;
+  g_autofree char *what = g_strdup_printf ("the validation of step %" G_GUINT64_FORMAT,
+                                           self->state.step);
+  GBytes **all;
+  gboolean ok = TRUE;
+
+  if (!eigml_ranker_evaluate_shard (ranker, self->validation, mine, self->o.validation_examples,
+                                    eigml_dist_get_rank (self->dist), self->o.n_ranks,
+                                    cancellable, error))
+    {
+      g_prefix_error (error, "validation: ");
+      return FALSE;
+    }
+  packed = eigml_metrics_pack (mine);
+  all = eigml_dist_gather (self->dist, packed, what);
+  if (all == NULL)
+    return TRUE;
+  for (guint r = 0; r < self->o.n_ranks; r++)
+    {
+      if (ok && !eigml_metrics_add_packed (metrics, all[r], error))
+        {
+          g_prefix_error (error, "validation: rank %u's scores: ", r);
+          ok = FALSE;
+        }
+      g_bytes_unref (all[r]);
+    }
+  g_free (all);
+  return ok;
 }
 
 static gboolean
@@ -785,13 +863,25 @@ validate (EigmlTrainer *self,
   eigml_ranker_set_emotion_annotator (ranker, self->annotator);
   eigml_ranker_set_intent_source (ranker, self->intent_source);
   metrics = eigml_metrics_new (EIGML_METRICS_STANDARD);
-  if (!eigml_ranker_evaluate (ranker, self->validation, metrics, self->o.validation_examples,
-                              cancellable, error))
+  if (!is_parallel (self))
     {
-      g_prefix_error (error, "validation: ");
-      return FALSE;
+      if (!eigml_ranker_evaluate (ranker, self->validation, metrics, self->o.validation_examples,
+                                  cancellable, error))
+        {
+          g_prefix_error (error, "validation: ");
+          return FALSE;
+        }
     }
+  else if (!validate_sharded (self, ranker, metrics, cancellable, error))
+    return FALSE;
   map = eigml_metrics_get_map (metrics);
+  if (is_parallel (self))
+    {
+      g_autofree char *what = g_strdup_printf ("the validation of step %" G_GUINT64_FORMAT,
+                                               self->state.step);
+      /* only rank 0 has the metrics: the others follow its decision */
+      eigml_dist_bcast (self->dist, &map, sizeof map, what);
+    }
   if (self->progress != NULL)
     {
       g_autofree char *json = eigml_metrics_to_json (metrics);
@@ -799,12 +889,13 @@ validate (EigmlTrainer *self,
       eigml_progress_message (self->progress, "validation at step %" G_GUINT64_FORMAT
                               " (epoch %u): %s", self->state.step, epoch + 1, json);
     }
-  emit (self, epoch, self->state.step, 0.0, metrics);
+  if (is_root (self))
+    emit (self, epoch, self->state.step, 0.0, metrics);
   if (map > self->state.best_map)
     {
       self->state.best_map = map;
       self->state.best_step = self->state.step;
-      if (self->o.output_dir != NULL &&
+      if (self->o.output_dir != NULL && is_root (self) &&
           !eigml_checkpoint_save (self->o.output_dir, "best", self->model, self->tokenizer, FALSE,
                                   &self->o, &self->state, error))
         return FALSE;
@@ -820,6 +911,22 @@ save_checkpoint (EigmlTrainer *self,
 
   if (self->o.output_dir == NULL)
     return TRUE;
+  if (is_parallel (self))
+    {
+      /* same gradients and the same AdamW on every rank give the same
+       * weights: check it where they are saved */
+      EigmlParamStore *store = eigml_model_get_store (self->model);
+      g_autofree char *what = g_strdup_printf ("the weights of step %" G_GUINT64_FORMAT,
+                                               self->state.step);
+      guint64 hash;
+
+      if (!eigml_dist_hash_buffer (eigml_param_store_get_buffer (store, EIGML_LEAF_PARAM),
+                                   eigml_param_store_get_total_bytes (store), &hash, error) ||
+          !eigml_dist_check_same (self->dist, hash, what, error))
+        return FALSE;
+      if (!is_root (self))
+        return TRUE;
+    }
   name = g_strdup_printf ("checkpoint-%08" G_GUINT64_FORMAT, self->state.step);
   if (!eigml_checkpoint_save (self->o.output_dir, name, self->model, self->tokenizer, TRUE,
                               &self->o, &self->state, error))
@@ -834,7 +941,7 @@ check_setup (EigmlTrainer *self,
              GError **error)
 {
   guint n = eigml_dataset_get_n_examples (self->train);
-  guint64 per_step = (guint64) self->o.batch_size * self->o.grad_accum;
+  guint64 per_step = (guint64) self->o.batch_size * self->o.grad_accum * self->o.n_ranks;
   const char *vsplit = self->validation ? eigml_dataset_get_split (self->validation) : NULL;
   EigmlLrScheduleKind kind;
 
@@ -849,7 +956,8 @@ check_setup (EigmlTrainer *self,
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
                    "%u training examples are fewer than one step needs (batch size %u x "
-                   "gradient accumulation %u)", n, self->o.batch_size, self->o.grad_accum);
+                   "gradient accumulation %u x %u ranks)", n, self->o.batch_size,
+                   self->o.grad_accum, self->o.n_ranks);
       return FALSE;
     }
   if (!eigml_lr_schedule_kind_from_string (self->o.schedule, &kind))
@@ -858,7 +966,8 @@ check_setup (EigmlTrainer *self,
                    "schedule \"%s\": expected cosine, linear or constant", self->o.schedule);
       return FALSE;
     }
-  *micro_per_epoch = (n / per_step) * self->o.grad_accum;
+  /* micro-batches of the whole job: a step has grad_accum x n_ranks */
+  *micro_per_epoch = (n / per_step) * self->o.grad_accum * self->o.n_ranks;
   self->total_steps = (guint64) self->o.epochs * (n / per_step);
   if (self->o.max_steps > 0 && self->o.max_steps < self->total_steps)
     self->total_steps = self->o.max_steps;
@@ -883,12 +992,92 @@ report (EigmlTrainer *self,
     if (mg->loss[i] != NULL)
       {
         names[n] = eigml_loss_term_name (i);
-        values[n] = sums[i] / self->o.grad_accum;
+        values[n] = sums[i] / (self->o.grad_accum * self->o.n_ranks);
         n++;
       }
   if (progress != NULL)
     eigml_progress_update (progress, epoch + 1, step_in_epoch, steps_per_epoch, names, values, n);
-  emit (self, epoch, self->state.step, sums[EIGML_LOSS_TOTAL] / self->o.grad_accum, NULL);
+  emit (self, epoch, self->state.step,
+        sums[EIGML_LOSS_TOTAL] / (self->o.grad_accum * self->o.n_ranks), NULL);
+}
+
+/* One micro-batch: its examples (positions mb x batch_size ... of the
+ * epoch's @order), forward and backward; its loss terms add to @sums. */
+static gboolean
+run_micro (EigmlTrainer *self,
+           Graphs *gr,
+           const EigmlBatcher *batcher,
+           const guint *order,
+           guint epoch,
+           guint64 mb,
+           guint64 global_micro,
+           double *sums,
+           GError **error)
+{
+  const EigmlModelConfig *c = eigml_model_get_config (self->model);
+  g_autofree EigmlExample **examples = g_new0 (EigmlExample *, self->o.batch_size);
+  g_autofree guint64 *indices = g_new (guint64, self->o.batch_size);
+  EigmlModelBatch batch;
+  gboolean filled;
+
+  for (guint i = 0; i < self->o.batch_size; i++)
+    {
+      indices[i] = order[mb * self->o.batch_size + i];
+      examples[i] = eigml_dataset_get_example (self->train, (guint) indices[i], error);
+      if (examples[i] == NULL)
+        {
+          for (guint k = 0; k < i; k++)
+            eigml_example_unref (examples[k]);
+          return FALSE;
+        }
+    }
+  filled = eigml_batcher_fill (batcher, examples, self->o.batch_size, indices, epoch,
+                               c->n_candidates, &batch, error);
+  for (guint i = 0; i < self->o.batch_size; i++)
+    eigml_example_unref (examples[i]);
+  if (!filled)
+    return FALSE;
+  /* dropout and stochastic depth are keyed by the micro-batch's place in
+   * the whole job, so a rank draws what one process would */
+  if (!eigml_model_graph_set_batch (gr->micro, &gr->mg, &batch, c->n_emotions, error) ||
+      !eigml_graph_set_rng (gr->micro, self->o.seed, global_micro, error))
+    {
+      eigml_model_batch_clear (&batch);
+      return FALSE;
+    }
+  eigml_model_batch_clear (&batch);
+  if (gr->optim == NULL && gr->sync == NULL &&
+      !eigml_graph_set_adamw_step (gr->micro, &gr->adamw,
+                                   eigml_lr_schedule (&gr->schedule, self->state.step),
+                                   self->state.step + 1, error))
+    return FALSE;
+  if (!eigml_graph_compute (gr->micro, error))
+    {
+      g_prefix_error (error, "step %" G_GUINT64_FORMAT ": ", self->state.step + 1);
+      return FALSE;
+    }
+  for (guint i = 0; i < EIGML_LOSS_N_TERMS; i++)
+    if (gr->mg.loss[i] != NULL)
+      {
+        float v;
+        if (!eigml_graph_read (gr->micro, gr->mg.loss[i], &v, sizeof v, error))
+          return FALSE;
+        sums[i] += v;
+      }
+  return TRUE;
+}
+
+static gboolean
+check_loss (EigmlTrainer *self,
+            const double *sums,
+            GError **error)
+{
+  if (isfinite (sums[EIGML_LOSS_TOTAL]))
+    return TRUE;
+  g_set_error (error, EIGML_ERROR, EIGML_ERROR_NON_FINITE,
+               "step %" G_GUINT64_FORMAT ": the loss is not finite (%g); lower the "
+               "learning rate or check the data", self->state.step + 1, sums[EIGML_LOSS_TOTAL]);
+  return FALSE;
 }
 
 /**
@@ -918,18 +1107,24 @@ eigml_trainer_train (EigmlTrainer *self,
   g_autoptr (EigmlProgress) progress = NULL;
   Graphs gr = { 0 };
   EigmlBatcher batcher;
-  guint64 micro_per_epoch, steps_per_epoch, warmup;
+  guint64 micro_per_epoch, steps_per_epoch, warmup, per_step;
+  guint rank;
   gboolean ok = FALSE, done = FALSE;
-  double sums[EIGML_LOSS_N_TERMS] = { 0 };
+  double sums[EIGML_LOSS_N_TERMS + 1] = { 0 };
   g_autofree char *resumed_from = NULL;
+  guint accum_before;
 
   g_return_val_if_fail (EIGML_IS_TRAINER (self), FALSE);
 
   c = eigml_model_get_config (self->model);
+  self->o.n_ranks = self->dist != NULL ? eigml_dist_get_size (self->dist) : 1;
+  rank = self->dist != NULL ? eigml_dist_get_rank (self->dist) : 0;
   if (!check_setup (self, &micro_per_epoch, error))
     return FALSE;
-  steps_per_epoch = micro_per_epoch / self->o.grad_accum;
-  if (self->o.resume && self->o.output_dir != NULL)
+  accum_before = self->o.grad_accum;
+  /* rank 0 reads the checkpoint; the others get it from rank 0 below, so
+   * that only rank 0 needs the output folder */
+  if (self->o.resume && self->o.output_dir != NULL && is_root (self))
     {
       g_autofree char *latest = NULL;
       g_autoptr (GError) local = NULL;
@@ -949,6 +1144,17 @@ eigml_trainer_train (EigmlTrainer *self,
           return FALSE;
         }
     }
+  if (is_parallel (self))
+    {
+      eigml_dist_bcast (self->dist, &self->state, sizeof self->state, "the trainer state");
+      eigml_dist_bcast (self->dist, &self->o.grad_accum, sizeof self->o.grad_accum,
+                        "the trainer state");
+    }
+  /* another number of ranks than the checkpoint's: the accumulation changed */
+  if (self->o.grad_accum != accum_before && !check_setup (self, &micro_per_epoch, error))
+    return FALSE;
+  per_step = (guint64) self->o.grad_accum * self->o.n_ranks;
+  steps_per_epoch = micro_per_epoch / per_step;
 
   images = eigml_image_processor_new (c->vision->image_size);
   eigml_image_processor_set_train (images, TRUE);
@@ -962,6 +1168,23 @@ eigml_trainer_train (EigmlTrainer *self,
 
   if (!build_graphs (self, &gr, error))
     goto out;
+  if (is_parallel (self))
+    {
+      /* every rank starts from rank 0's weights and moments: the same
+       * update on the same gradients then keeps them equal */
+      EigmlParamStore *store = eigml_model_get_store (self->model);
+      gsize bytes = eigml_param_store_get_total_bytes (store);
+
+      if (!eigml_dist_bcast_buffer (self->dist, eigml_param_store_get_buffer (store, EIGML_LEAF_PARAM),
+                                    bytes, "the initial weights", error) ||
+          !eigml_dist_bcast_buffer (self->dist,
+                                    eigml_param_store_get_buffer (store, EIGML_LEAF_PARAM_M),
+                                    bytes, "the initial weights", error) ||
+          !eigml_dist_bcast_buffer (self->dist,
+                                    eigml_param_store_get_buffer (store, EIGML_LEAF_PARAM_V),
+                                    bytes, "the initial weights", error))
+        goto out;
+    }
   warmup = self->o.warmup_steps > 0 ? self->o.warmup_steps
                                     : (guint64) ceil (self->o.warmup_ratio * self->total_steps);
   eigml_lr_schedule_init (&gr.schedule, EIGML_LR_COSINE, self->o.lr, warmup, self->total_steps);
@@ -969,7 +1192,7 @@ eigml_trainer_train (EigmlTrainer *self,
   gr.schedule.min_lr = self->o.min_lr;
   if (!eigml_lr_schedule_check (&gr.schedule, error))
     goto out;
-  if (self->log != NULL)
+  if (self->log != NULL && is_root (self))
     {
       progress = eigml_progress_new (self->log, self->o.epochs, self->total_steps);
       eigml_progress_set_terminal (progress, self->log_terminal);
@@ -978,6 +1201,18 @@ eigml_trainer_train (EigmlTrainer *self,
       if (resumed_from != NULL)
         eigml_progress_message (progress, "resuming from %s at step %" G_GUINT64_FORMAT,
                                 resumed_from, self->state.step);
+      if (self->o.grad_accum != accum_before)
+        eigml_progress_message (progress, "the checkpoint's effective batch is kept on %u "
+                                "rank(s): gradient accumulation %u instead of %u",
+                                self->o.n_ranks, self->o.grad_accum, accum_before);
+      if (is_parallel (self))
+        eigml_progress_message (progress, "%u ranks x batch %u x accumulation %u: %" G_GUINT64_FORMAT
+                                " dialogues per step; gradients all-reduced in %u bucket(s)%s",
+                                self->o.n_ranks, self->o.batch_size, self->o.grad_accum,
+                                per_step * self->o.batch_size,
+                                eigml_grad_sync_get_n_buckets (gr.sync),
+                                eigml_grad_sync_overlaps (gr.sync)
+                                  ? ", overlapping backward" : " after backward");
     }
 
   for (guint epoch = self->state.epoch; epoch < self->o.epochs && !done; epoch++)
@@ -986,73 +1221,43 @@ eigml_trainer_train (EigmlTrainer *self,
       g_autofree guint *order = epoch_order (n, self->o.seed, epoch);
 
       self->state.epoch = epoch;
-      for (guint64 mb = self->state.micro; mb < micro_per_epoch; mb++)
+      /* step by step: micro-batch k of a step (k = rank x grad_accum + a)
+       * reads positions (first + k) x batch_size ... of the epoch's order,
+       * which is the whole job's; one process with grad_accum x ranks
+       * micro-batches reads the same (docs/scaling.md) */
+      for (guint64 first = self->state.micro; first < micro_per_epoch; first += per_step)
         {
-          g_autofree EigmlExample **examples = g_new0 (EigmlExample *, self->o.batch_size);
-          g_autofree guint64 *indices = g_new (guint64, self->o.batch_size);
-          EigmlModelBatch batch;
-          guint64 global_micro = (guint64) epoch * micro_per_epoch + mb;
-          gboolean step_ends = (mb + 1) % self->o.grad_accum == 0;
-          gboolean filled;
+          gboolean stop = FALSE;
 
-          if (g_cancellable_is_cancelled (cancellable))
+          for (guint a = 0; a < self->o.grad_accum; a++)
             {
-              if (save_checkpoint (self, error))
-                g_cancellable_set_error_if_cancelled (cancellable, error);
-              goto out;
-            }
-          for (guint i = 0; i < self->o.batch_size; i++)
-            {
-              indices[i] = order[mb * self->o.batch_size + i];
-              examples[i] = eigml_dataset_get_example (self->train, (guint) indices[i], error);
-              if (examples[i] == NULL)
+              guint64 mb = first + (guint64) rank * self->o.grad_accum + a;
+              gboolean last = a + 1 == self->o.grad_accum;
+
+              if (!is_parallel (self) && g_cancellable_is_cancelled (cancellable))
                 {
-                  for (guint k = 0; k < i; k++)
-                    eigml_example_unref (examples[k]);
+                  if (save_checkpoint (self, error))
+                    g_cancellable_set_error_if_cancelled (cancellable, error);
                   goto out;
                 }
+              if (last && gr.sync != NULL)
+                eigml_grad_sync_begin (gr.sync, self->state.step + 1);
+              if (!run_micro (self, &gr, &batcher, order, epoch, mb,
+                              (guint64) epoch * micro_per_epoch + mb, sums, error))
+                goto out;
+              if (!is_parallel (self) && !check_loss (self, sums, error))
+                goto out;
             }
-          filled = eigml_batcher_fill (&batcher, examples, self->o.batch_size, indices, epoch,
-                                       c->n_candidates, &batch, error);
-          for (guint i = 0; i < self->o.batch_size; i++)
-            eigml_example_unref (examples[i]);
-          if (!filled)
-            goto out;
-          if (!eigml_model_graph_set_batch (gr.micro, &gr.mg, &batch, c->n_emotions, error) ||
-              !eigml_graph_set_rng (gr.micro, self->o.seed, global_micro, error))
+          if (gr.sync != NULL)
             {
-              eigml_model_batch_clear (&batch);
-              goto out;
+              /* the loss terms and a stop request travel with the gradients,
+               * so every rank logs the same loss and stops at the same step */
+              sums[EIGML_LOSS_N_TERMS] = g_cancellable_is_cancelled (cancellable) ? 1.0 : 0.0;
+              if (!eigml_grad_sync_finish (gr.sync, sums, EIGML_LOSS_N_TERMS + 1, error) ||
+                  !check_loss (self, sums, error))
+                goto out;
+              stop = sums[EIGML_LOSS_N_TERMS] > 0.0;
             }
-          eigml_model_batch_clear (&batch);
-          if (gr.optim == NULL &&
-              !eigml_graph_set_adamw_step (gr.micro, &gr.adamw,
-                                           eigml_lr_schedule (&gr.schedule, self->state.step),
-                                           self->state.step + 1, error))
-            goto out;
-          if (!eigml_graph_compute (gr.micro, error))
-            {
-              g_prefix_error (error, "step %" G_GUINT64_FORMAT ": ", self->state.step + 1);
-              goto out;
-            }
-          for (guint i = 0; i < EIGML_LOSS_N_TERMS; i++)
-            if (gr.mg.loss[i] != NULL)
-              {
-                float v;
-                if (!eigml_graph_read (gr.micro, gr.mg.loss[i], &v, sizeof v, error))
-                  goto out;
-                sums[i] += v;
-              }
-          if (!isfinite (sums[EIGML_LOSS_TOTAL]))
-            {
-              g_set_error (error, EIGML_ERROR, EIGML_ERROR_NON_FINITE,
-                           "step %" G_GUINT64_FORMAT ": the loss is not finite (%g); lower the "
-                           "learning rate or check the data", self->state.step + 1,
-                           sums[EIGML_LOSS_TOTAL]);
-              goto out;
-            }
-          if (!step_ends)
-            continue;
           if (gr.optim != NULL &&
               (!eigml_graph_set_adamw_step (gr.optim, &gr.adamw,
                                             eigml_lr_schedule (&gr.schedule, self->state.step),
@@ -1061,10 +1266,17 @@ eigml_trainer_train (EigmlTrainer *self,
             goto out;
 
           self->state.step++;
-          self->state.micro = mb + 1;
-          report (self, progress, epoch, (mb + 1) / self->o.grad_accum, steps_per_epoch, sums,
+          self->state.micro = first + per_step;
+          report (self, progress, epoch, self->state.micro / per_step, steps_per_epoch, sums,
                   &gr.mg);
           memset (sums, 0, sizeof sums);
+          if (stop)
+            {
+              if (save_checkpoint (self, error))
+                g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "training was stopped (on some rank)");
+              goto out;
+            }
           done = self->o.max_steps > 0 && self->state.step >= self->o.max_steps;
           if (self->o.eval_every > 0 && self->state.step % self->o.eval_every == 0 &&
               !validate (self, epoch, cancellable, error))

@@ -7,6 +7,7 @@
 #include "eigml-tool.h"
 #include <eigml/eigml.h>
 #include "eigml-trainer-private.h"
+#include "train/dist.h"
 
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
@@ -28,6 +29,47 @@ make_context (const char *backend_name,
 }
 
 /* ---- eigml train --------------------------------------------------------- */
+
+/* Under mpirun: one rank per device. A rank takes the GPU of its local rank
+ * (among this host's GPUs, not CPU devices) unless EIGML_VULKAN_DEVICE
+ * says otherwise; without GPUs every rank runs the CPU backend. */
+static void
+choose_rank_device (EigmlDist *dist)
+{
+  g_auto (GStrv) devices = NULL;
+  g_autoptr (GPtrArray) gpus = g_ptr_array_new ();
+  const char *pick;
+
+  if (g_getenv ("EIGML_VULKAN_DEVICE") != NULL)
+    return;
+  devices = eigml_list_vulkan_devices (NULL);
+  for (guint i = 0; devices != NULL && devices[i] != NULL; i++)
+    if (strstr (devices[i], "(CPU,") == NULL)
+      g_ptr_array_add (gpus, devices[i]);
+  if (gpus->len == 0)
+    return;
+  pick = g_ptr_array_index (gpus, eigml_dist_get_local_rank (dist) % gpus->len);
+  {
+    /* "index: name (...)" */
+    g_autofree char *index = g_strndup (pick, strcspn (pick, ":"));
+    g_setenv ("EIGML_VULKAN_DEVICE", index, TRUE);
+  }
+  if (gpus->len < eigml_dist_get_local_size (dist))
+    fprintf (stderr, "eigml train: rank %u: %u ranks share this host's %u GPU(s)\n",
+             eigml_dist_get_rank (dist), eigml_dist_get_local_size (dist), gpus->len);
+}
+
+/* A failure on one rank ends the whole job at once (the others would wait
+ * for it until their timeout). */
+static int
+train_fail (EigmlDist *dist,
+            const GError *error)
+{
+  if (dist != NULL && eigml_dist_get_size (dist) > 1)
+    eigml_dist_abort (dist, 1, "eigml train: %s", error ? error->message : "failed");
+  eigml_dist_finalize (dist);
+  return eigml_tool_fail ("train", error);
+}
 
 typedef struct
 {
@@ -94,6 +136,9 @@ eigml_tool_train (int argc,
   g_autofree char *out_dir = NULL;
   guint sigint, sigterm;
   gboolean terminal = isatty (fileno (stderr));
+  EigmlDist *dist = NULL;
+  guint launched_size = 0;
+  int rc = 0;
 
   g_option_context_set_description (options,
     "Progress goes to standard error: a bar on a terminal, JSON lines otherwise.\n"
@@ -107,22 +152,42 @@ eigml_tool_train (int argc,
       fprintf (stderr, "eigml train: --config FILE is required (see docs/training.md)\n");
       return 2;
     }
+  if (eigml_dist_launched (&launched_size))
+    {
+      /* without MPI, a job of N would train N separate models: refuse */
+      if (eigml_dist_available () || launched_size > 1)
+        {
+          dist = eigml_dist_init (&error);
+          if (dist == NULL)
+            return eigml_tool_fail ("train", error);
+          choose_rank_device (dist);
+        }
+    }
   if (!make_context (backend_name, &ctx, &error))
-    return eigml_tool_fail ("train", error);
+    return train_fail (dist, error);
   trainer = eigml_trainer_new_from_config (ctx, config, (const char *const *) overrides, &error);
   if (trainer == NULL)
-    return eigml_tool_fail ("train", error);
+    return train_fail (dist, error);
+  eigml_trainer_set_dist (trainer, dist);
   if (output != NULL)
     g_object_set (trainer, "output-dir", output, NULL);
   if (resume)
     g_object_set (trainer, "resume", TRUE, NULL);
   g_object_get (trainer, "output-dir", &out_dir, NULL);
-  eigml_trainer_set_log_stream (trainer, stderr, terminal);
-  fprintf (stderr, "eigml train: %s model, %" G_GINT64_FORMAT " parameters, on %s; output %s\n",
-           eigml_model_get_config (eigml_trainer_get_model (trainer))->components ==
-             EIGML_COMPONENTS_ALL ? "EIGML" : "ablated EIGML",
-           eigml_model_get_n_parameters (eigml_trainer_get_model (trainer)),
-           eigml_context_get_device_name (ctx), out_dir ? out_dir : "(none: no checkpoints)");
+  /* rank 0 logs; the others say only where they run */
+  if (dist == NULL || eigml_dist_get_rank (dist) == 0)
+    {
+      eigml_trainer_set_log_stream (trainer, stderr, terminal);
+      fprintf (stderr, "eigml train: %s model, %" G_GINT64_FORMAT " parameters, on %s; output %s\n",
+               eigml_model_get_config (eigml_trainer_get_model (trainer))->components ==
+                 EIGML_COMPONENTS_ALL ? "EIGML" : "ablated EIGML",
+               eigml_model_get_n_parameters (eigml_trainer_get_model (trainer)),
+               eigml_context_get_device_name (ctx), out_dir ? out_dir : "(none: no checkpoints)");
+    }
+  if (dist != NULL)
+    fprintf (stderr, "eigml train: rank %u of %u (local %u, pid %d) on %s\n",
+             eigml_dist_get_rank (dist), eigml_dist_get_size (dist),
+             eigml_dist_get_local_rank (dist), (int) getpid (), eigml_context_get_device_name (ctx));
 
   sigint = g_unix_signal_add (SIGINT, on_signal, &run);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &run);
@@ -135,24 +200,32 @@ eigml_tool_train (int argc,
     {
       if (g_error_matches (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          fprintf (stderr, "eigml train: stopped at step %" G_GUINT64_FORMAT "%s%s%s\n",
-                   eigml_trainer_get_step (trainer),
-                   out_dir ? "; checkpoint saved; resume with: eigml train --resume --config " : "",
-                   out_dir ? config : "", "");
+          if (dist == NULL || eigml_dist_get_rank (dist) == 0)
+            fprintf (stderr, "eigml train: stopped at step %" G_GUINT64_FORMAT "%s%s%s\n",
+                     eigml_trainer_get_step (trainer),
+                     out_dir ? "; checkpoint saved; resume with: eigml train --resume --config "
+                             : "",
+                     out_dir ? config : "", "");
           g_error_free (run.error);
+          g_clear_object (&trainer);
+          eigml_dist_finalize (dist);
           return 130;
         }
       error = run.error;
-      return eigml_tool_fail ("train", error);
+      return train_fail (dist, error);
     }
-  if (eigml_trainer_get_best_map (trainer) >= 0.0)
+  if (dist != NULL && eigml_dist_get_rank (dist) != 0)
+    ;
+  else if (eigml_trainer_get_best_map (trainer) >= 0.0)
     printf ("trained %" G_GUINT64_FORMAT " steps; best validation MAP %.4f%s%s\n",
             eigml_trainer_get_step (trainer), eigml_trainer_get_best_map (trainer),
             out_dir ? "; best model in " : "", out_dir ? out_dir : "");
   else
     printf ("trained %" G_GUINT64_FORMAT " steps%s%s\n", eigml_trainer_get_step (trainer),
             out_dir ? "; checkpoints in " : "", out_dir ? out_dir : "");
-  return 0;
+  g_clear_object (&trainer);
+  eigml_dist_finalize (dist);
+  return rc;
 }
 
 /* ---- eigml eval ---------------------------------------------------------- */

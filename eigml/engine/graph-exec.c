@@ -234,6 +234,16 @@ eigml_graph_set_rng (EigmlGraph *graph,
 }
 
 gboolean
+eigml_graph_set_node_hook (EigmlGraph *graph,
+                           EigmlGraphNodeHook hook,
+                           gpointer user_data)
+{
+  graph->node_hook = hook;
+  graph->node_hook_data = user_data;
+  return graph->backend->kind == EIGML_BACKEND_CPU;
+}
+
+gboolean
 eigml_graph_compute (EigmlGraph *graph,
                      GError **error)
 {

@@ -439,8 +439,23 @@ eigml_graph_backward (EigmlGraph *graph,
       EigmlNode *node = g_ptr_array_index (graph->nodes, i);
       EigmlBackwardFunc backward;
 
-      if (node->grad == NULL || node->op == EIGML_OP_LEAF)
+      if (node->grad == NULL)
         continue;
+      /* Every consumer of a leaf comes after it, so its gradient is complete
+       * here: a parameter's is added to the store now, not after the whole
+       * backward pass, so that the data-parallel trainer can all-reduce it
+       * while the rest of backward runs (eigml_graph_set_node_hook) and the
+       * planner frees it sooner. The same additions, so the same values. */
+      if (node->op == EIGML_OP_LEAF)
+        {
+          if (node->leaf == EIGML_LEAF_PARAM)
+            eigml_op_acc (graph, eigml_graph_param_leaf (graph, node->param,
+                                                         EIGML_LEAF_PARAM_GRAD),
+                          node->grad);
+          else
+            node->grad->flags |= EIGML_NODE_OUTPUT;
+          continue;
+        }
       backward = eigml_op_get_backward (node->op);
       if (backward == NULL)
         {
@@ -454,22 +469,6 @@ eigml_graph_backward (EigmlGraph *graph,
         break;
     }
 
-  /* Parameter gradients accumulate into the store (the optimizer zeroes them);
-   * gradients of inputs stay readable. */
-  for (guint i = 0; i < n_forward && !eigml_graph_failed (graph); i++)
-    {
-      EigmlNode *node = g_ptr_array_index (graph->nodes, i);
-
-      if (node->op != EIGML_OP_LEAF || node->grad == NULL)
-        continue;
-      if (node->leaf == EIGML_LEAF_PARAM)
-        {
-          EigmlNode *acc = eigml_graph_param_leaf (graph, node->param, EIGML_LEAF_PARAM_GRAD);
-          eigml_op_acc (graph, acc, node->grad);
-        }
-      else
-        node->grad->flags |= EIGML_NODE_OUTPUT;
-    }
   graph->has_backward = TRUE;
   return !eigml_graph_propagate_error (graph, error);
 }

@@ -143,6 +143,11 @@ struct _EigmlNode
   gsize n_bytes;
 };
 
+/* After node @node_id (its index in graph->nodes) has been computed. */
+typedef void (*EigmlGraphNodeHook) (EigmlGraph *graph,
+                                    guint node_id,
+                                    gpointer user_data);
+
 struct _EigmlGraph
 {
   gint ref_count;
@@ -166,6 +171,11 @@ struct _EigmlGraph
   gsize arena_static_size;   /* inputs and constants come first */
   gsize arena_peak_naive;    /* sum of all node sizes, for statistics */
   gpointer backend_data;
+
+  /* called after each computed node by backends that run nodes one by one
+   * on the host (the CPU backend); see eigml_graph_set_node_hook() */
+  EigmlGraphNodeHook node_hook;
+  gpointer node_hook_data;
 };
 
 /* life cycle */
@@ -263,6 +273,12 @@ gboolean eigml_graph_set_rng (EigmlGraph *graph,
                               guint64 seed,
                               guint64 offset,
                               GError **error);
+/* @hook runs after every node where the backend computes node by node on
+ * the host (CPU); a backend that records the graph into one command buffer
+ * (Vulkan) never calls it. Returns whether this graph's backend calls it. */
+gboolean eigml_graph_set_node_hook (EigmlGraph *graph,
+                                    EigmlGraphNodeHook hook,
+                                    gpointer user_data);
 gboolean eigml_graph_compute (EigmlGraph *graph,
                               GError **error);
 gboolean eigml_graph_read (EigmlGraph *graph,

@@ -99,6 +99,7 @@ state_to_json (const EigmlTrainOptions *o,
   I ("seed", o->seed);
   I ("batch_size", o->batch_size);
   I ("grad_accum", o->grad_accum);
+  I ("ranks", MAX (o->n_ranks, 1));
   I ("epochs", o->epochs);
   D ("lr", o->lr);
 #undef I
@@ -238,7 +239,7 @@ state_uint (JsonObject *obj,
 gboolean
 eigml_checkpoint_restore (const char *path,
                           EigmlModel *model,
-                          const EigmlTrainOptions *options,
+                          EigmlTrainOptions *options,
                           EigmlTrainState *state,
                           GError **error)
 {
@@ -250,7 +251,8 @@ eigml_checkpoint_restore (const char *path,
   EigmlParamStore *store = eigml_model_get_store (model);
   GPtrArray *params;
   JsonObject *obj;
-  guint64 format, step, epoch, micro, best_step, n_train, seed, batch, accum;
+  guint64 format, step, epoch, micro, best_step, n_train, seed, batch, accum, ranks;
+  guint n_ranks;
 
   if (!json_parser_load_from_mapped_file (parser, state_path, error))
     {
@@ -280,18 +282,28 @@ eigml_checkpoint_restore (const char *path,
                    format, STATE_FORMAT);
       return FALSE;
     }
-  /* the data order is a function of these: resuming with others would
-   * silently train on another sequence of batches */
-  if (seed != options->seed || batch != options->batch_size || accum != options->grad_accum ||
-      n_train != state->n_train)
+  /* The data order is a function of these: resuming with others would
+   * silently train on another sequence of batches. A step reads
+   * ranks x grad_accum micro-batches of the epoch's order (docs/scaling.md),
+   * so another number of ranks keeps the order when gradient accumulation
+   * makes up the difference; it is adjusted here when it can be. */
+  ranks = (guint64) json_object_get_int_member_with_default (obj, "ranks", 1);
+  n_ranks = MAX (options->n_ranks, 1);
+  if (seed == options->seed && batch == options->batch_size && n_train == state->n_train &&
+      ranks != n_ranks && accum * ranks != (guint64) options->grad_accum * n_ranks &&
+      (accum * ranks) % n_ranks == 0)
+    options->grad_accum = (guint) (accum * ranks / n_ranks);
+  if (seed != options->seed || batch != options->batch_size ||
+      accum * ranks != (guint64) options->grad_accum * n_ranks || n_train != state->n_train)
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
                    "%s: the run used seed %" G_GUINT64_FORMAT ", batch size %" G_GUINT64_FORMAT
-                   ", gradient accumulation %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
-                   " training examples; this one has %" G_GUINT64_FORMAT ", %u, %u and %"
-                   G_GUINT64_FORMAT ": resuming would change the data order (start a new output "
-                   "folder instead)", state_path, seed, batch, accum, n_train, options->seed,
-                   options->batch_size, options->grad_accum, state->n_train);
+                   ", gradient accumulation %" G_GUINT64_FORMAT " on %" G_GUINT64_FORMAT
+                   " rank(s) and %" G_GUINT64_FORMAT " training examples; this one has %"
+                   G_GUINT64_FORMAT ", %u, %u on %u and %" G_GUINT64_FORMAT ": resuming would "
+                   "change the data order (start a new output folder instead)", state_path,
+                   seed, batch, accum, ranks, n_train, options->seed, options->batch_size,
+                   options->grad_accum, n_ranks, state->n_train);
       return FALSE;
     }
   state->step = step;

@@ -18,6 +18,7 @@ typedef struct
   char *output_dir;
   gboolean resume;
   EigmlTruncation truncation;
+  guint n_ranks;           /* data-parallel ranks (not an option: the job's size) */
 } EigmlTrainOptions;
 
 /* Where training stands: what a checkpoint stores besides the weights. */
@@ -37,8 +38,10 @@ gboolean eigml_checkpoint_save (const char *output_dir, const char *name, EigmlM
                                 GError **error);
 /* Reads output_dir/latest; FALSE without error when there is none. */
 gboolean eigml_checkpoint_find_latest (const char *output_dir, char **path, GError **error);
+/* May change options->grad_accum to keep the data order when the number
+ * of ranks changed (docs/scaling.md). */
 gboolean eigml_checkpoint_restore (const char *path, EigmlModel *model,
-                                   const EigmlTrainOptions *options, EigmlTrainState *state,
+                                   EigmlTrainOptions *options, EigmlTrainState *state,
                                    GError **error);
 void eigml_checkpoint_prune (const char *output_dir, guint keep);
 

@@ -202,6 +202,8 @@ cpu_graph_compute (EigmlBackend *backend,
       if (profile)
         t0 = g_get_monotonic_time ();
       cpu_kernels[node->op] (node);
+      if (graph->node_hook != NULL)
+        graph->node_hook (graph, i, graph->node_hook_data);
       if (profile)
         {
           double dt = (g_get_monotonic_time () - t0) / 1e6;
