@@ -62,8 +62,7 @@ struct _EigmlRanker
   float *features;      /* [n, P + 1, H] f_v, or NULL (FEATURE_BYTES_MAX) */
   gboolean from_cache;
   guint first_stage;
-  EigmlGraph *query;    /* the dialogue's embedding, B = 1 */
-  EigmlNode *query_ids, *query_types, *query_mask, *query_out;
+  GHashTable *queries;  /* B -> QueryPass: dialogue embeddings */
 };
 
 typedef struct
@@ -71,6 +70,8 @@ typedef struct
   EigmlGraph *graph;
   EigmlModelGraph mg;
 } Pass;
+
+static void query_pass_free (gpointer data);
 
 enum
 {
@@ -100,7 +101,7 @@ eigml_ranker_finalize (GObject *object)
   g_clear_object (&self->library);
   g_free (self->embeddings);
   g_free (self->features);
-  g_clear_pointer (&self->query, eigml_graph_unref);
+  g_hash_table_destroy (self->queries);
   g_clear_object (&self->images);
   g_clear_object (&self->annotator);
   g_clear_object (&self->intent_source);
@@ -135,6 +136,7 @@ static void
 eigml_ranker_init (EigmlRanker *self)
 {
   self->passes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, pass_free);
+  self->queries = g_hash_table_new_full (NULL, NULL, NULL, query_pass_free);
   self->batch_size = 16;
   self->truncation = EIGML_TRUNCATION_KEEP_RECENT;
   self->first_stage = 64;
@@ -1006,49 +1008,114 @@ compare_hits (gconstpointer a,
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The first stage: cosine of the dialogue's embedding with every
- * sticker's, [n]. Called with the lock held. */
+/* The dialogue-embedding pass for B dialogues (B a power of two) */
+typedef struct
+{
+  EigmlGraph *graph;
+  EigmlNode *ids, *types, *mask, *out;
+} QueryPass;
+
+static void
+query_pass_free (gpointer data)
+{
+  QueryPass *qp = data;
+
+  eigml_graph_unref (qp->graph);
+  g_free (qp);
+}
+
+static QueryPass *
+get_query_pass (EigmlRanker *self,
+                guint B,
+                GError **error)
+{
+  QueryPass *qp = g_hash_table_lookup (self->queries, GUINT_TO_POINTER (B));
+
+  if (qp != NULL)
+    return qp;
+  qp = g_new0 (QueryPass, 1);
+  qp->graph = eigml_graph_new (eigml_model_get_context (self->model));
+  qp->out = eigml_model_build_dialogue_embedding (self->model, qp->graph, B, &qp->ids,
+                                                  &qp->types, &qp->mask);
+  if (qp->out == NULL || eigml_graph_propagate_error (qp->graph, error) ||
+      !eigml_graph_prepare (qp->graph, error))
+    {
+      query_pass_free (qp);
+      return NULL;
+    }
+  g_hash_table_insert (self->queries, GUINT_TO_POINTER (B), qp);
+  return qp;
+}
+
+/* The first stage for @n dialogues: the cosine of each dialogue's
+ * embedding with every sticker's, [n, n_stickers] (one pass over up to
+ * SELECT_BATCH dialogues, then one matrix product). Called with the lock
+ * held. */
+static float *
+first_stage_many_locked (EigmlRanker *self,
+                         const char *const *const *turns,
+                         guint n,
+                         GError **error)
+{
+  const EigmlModelConfig *c = eigml_model_get_config (self->model);
+  guint N = eigml_sticker_library_get_n_stickers (self->library), D = c->proj_dim;
+  gsize T = c->max_len;
+  g_autofree float *sims = g_new (float, (gsize) n * N);
+
+  for (guint start = 0; start < n; start += SELECT_BATCH)
+    {
+      guint len = MIN (SELECT_BATCH, n - start), B = 1;
+      g_autofree gint32 *ids = NULL, *types = NULL, *attention = NULL;
+      g_autofree float *mask = NULL, *q = NULL;
+      QueryPass *qp;
+
+      while (B < len)
+        B <<= 1;
+      if ((qp = get_query_pass (self, B, error)) == NULL)
+        return NULL;
+      ids = g_new (gint32, B * T);
+      types = g_new (gint32, B * T);
+      attention = g_new (gint32, B * T);
+      mask = g_new (float, B * T);
+      for (guint b = 0; b < B; b++)
+        {
+          /* rows past @len repeat the last dialogue */
+          if (b >= len)
+            {
+              memcpy (ids + b * T, ids + (len - 1) * T, T * sizeof (gint32));
+              memcpy (types + b * T, types + (len - 1) * T, T * sizeof (gint32));
+              memcpy (attention + b * T, attention + (len - 1) * T, T * sizeof (gint32));
+            }
+          else if (!eigml_tokenizer_encode_dialogue_into (self->tokenizer, turns[start + b], NULL,
+                                                          T, self->truncation, ids + b * T,
+                                                          types + b * T, attention + b * T,
+                                                          error))
+            return NULL;
+        }
+      for (gsize k = 0; k < B * T; k++)
+        mask[k] = attention[k] ? 0.0f : -10000.0f;
+      if (!eigml_graph_set_input_ints (qp->graph, qp->ids, ids, B * T, error) ||
+          !eigml_graph_set_input_ints (qp->graph, qp->types, types, B * T, error) ||
+          !eigml_graph_set_input_floats (qp->graph, qp->mask, mask, B * T, error) ||
+          !eigml_graph_compute (qp->graph, error) ||
+          (q = eigml_graph_dup_floats (qp->graph, qp->out, error)) == NULL)
+        return NULL;
+      /* sims[len, N] = q[len, D] · embeddings[N, D]ᵀ */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) len, (int) N, (int) D, 1.0f, q,
+                   (int) D, self->embeddings, (int) D, 0.0f, sims + (gsize) start * N, (int) N);
+    }
+  return g_steal_pointer (&sims);
+}
+
+/* The first stage of one dialogue, [n_stickers]. Called with the lock held. */
 static float *
 first_stage_locked (EigmlRanker *self,
                     const char *const *turns,
                     GError **error)
 {
-  const EigmlModelConfig *c = eigml_model_get_config (self->model);
-  guint n = eigml_sticker_library_get_n_stickers (self->library), D = c->proj_dim;
-  g_autofree gint32 *ids = g_new (gint32, c->max_len), *types = g_new (gint32, c->max_len);
-  g_autofree gint32 *attention = g_new (gint32, c->max_len);
-  g_autofree float *mask = g_new (float, c->max_len), *q = NULL;
-  float *sims;
+  const char *const *one[1] = { turns };
 
-  if (self->query == NULL)
-    {
-      self->query = eigml_graph_new (eigml_model_get_context (self->model));
-      self->query_out = eigml_model_build_dialogue_embedding (self->model, self->query, 1,
-                                                              &self->query_ids,
-                                                              &self->query_types,
-                                                              &self->query_mask);
-      if (self->query_out == NULL || eigml_graph_propagate_error (self->query, error) ||
-          !eigml_graph_prepare (self->query, error))
-        {
-          g_clear_pointer (&self->query, eigml_graph_unref);
-          return NULL;
-        }
-    }
-  if (!eigml_tokenizer_encode_dialogue_into (self->tokenizer, turns, NULL, c->max_len,
-                                             self->truncation, ids, types, attention, error))
-    return NULL;
-  for (guint k = 0; k < c->max_len; k++)
-    mask[k] = attention[k] ? 0.0f : -10000.0f;
-  if (!eigml_graph_set_input_ints (self->query, self->query_ids, ids, c->max_len, error) ||
-      !eigml_graph_set_input_ints (self->query, self->query_types, types, c->max_len, error) ||
-      !eigml_graph_set_input_floats (self->query, self->query_mask, mask, c->max_len, error) ||
-      !eigml_graph_compute (self->query, error) ||
-      (q = eigml_graph_dup_floats (self->query, self->query_out, error)) == NULL)
-    return NULL;
-  sims = g_new (float, n);
-  cblas_sgemv (CblasRowMajor, CblasNoTrans, (int) n, (int) D, 1.0f, self->embeddings, (int) D, q, 1,
-               0.0f, sims, 1);
-  return sims;
+  return first_stage_many_locked (self, one, 1, error);
 }
 
 /**
@@ -1179,7 +1246,6 @@ prepare_query_locked (EigmlRanker *self,
                       GError **error)
 {
   const EigmlModelConfig *c = eigml_model_get_config (self->model);
-  guint n = eigml_sticker_library_get_n_stickers (self->library);
 
   if (r->turns == NULL || r->top_k == 0)
     {
@@ -1237,26 +1303,32 @@ prepare_query_locked (EigmlRanker *self,
             return FALSE;
           }
     }
-  else
-    {
-      g_autofree float *sims = first_stage_locked (self, r->turns, error);
-      g_autofree Hit *hits = NULL;
-
-      if (sims == NULL)
-        return FALSE;
-      hits = g_new (Hit, n);
-      for (guint k = 0; k < n; k++)
-        {
-          hits[k].index = k;
-          hits[k].score = sims[k];
-        }
-      qsort (hits, n, sizeof (Hit), compare_hits);
-      q->n_cand = MIN (n, MAX (self->first_stage, r->top_k));
-      q->cand = g_new (guint, q->n_cand);
-      for (guint k = 0; k < q->n_cand; k++)
-        q->cand[k] = hits[k].index;
-    }
+  /* else: the whole library, whose first stage select_many runs for all
+   * such requests at once (candidates_from_sims) */
   return TRUE;
+}
+
+/* the first stage's nearest stickers of one dialogue, from its row of
+ * similarities */
+static void
+candidates_from_sims (EigmlRanker *self,
+                      const float *sims,
+                      guint top_k,
+                      Query *q)
+{
+  guint n = eigml_sticker_library_get_n_stickers (self->library);
+  g_autofree Hit *hits = g_new (Hit, n);
+
+  for (guint k = 0; k < n; k++)
+    {
+      hits[k].index = k;
+      hits[k].score = sims[k];
+    }
+  qsort (hits, n, sizeof (Hit), compare_hits);
+  q->n_cand = MIN (n, MAX (self->first_stage, top_k));
+  q->cand = g_new (guint, q->n_cand);
+  for (guint k = 0; k < q->n_cand; k++)
+    q->cand[k] = hits[k].index;
 }
 
 /* one pass over queries [0, n) of @q; with the lock held */
@@ -1429,6 +1501,25 @@ eigml_ranker_select_many (EigmlRanker *self,
   g_mutex_lock (&self->lock);
   for (guint i = 0; ok && i < n_requests; i++)
     ok = prepare_query_locked (self, &requests[i], i, &q[i], error);
+  if (ok)
+    {
+      /* the first stage of every whole-library request, in shared passes */
+      g_autofree guint *which = g_new (guint, MAX (n_requests, 1));
+      g_autofree const char *const **turns = g_new (const char *const *, MAX (n_requests, 1));
+      g_autofree float *sims = NULL;
+      guint m = 0, N = eigml_sticker_library_get_n_stickers (self->library);
+
+      for (guint i = 0; i < n_requests; i++)
+        if (requests[i].candidates == NULL)
+          {
+            which[m] = i;
+            turns[m++] = requests[i].turns;
+          }
+      if (m > 0 && (sims = first_stage_many_locked (self, turns, m, error)) == NULL)
+        ok = FALSE;
+      for (guint j = 0; ok && j < m; j++)
+        candidates_from_sims (self, sims + (gsize) j * N, requests[which[j]].top_k, &q[which[j]]);
+    }
   for (guint start = 0; ok && start < n_requests; start += SELECT_BATCH)
     ok = score_queries_locked (self, requests + start, q + start,
                                MIN (SELECT_BATCH, n_requests - start), error);
