@@ -44,7 +44,7 @@ choose_rank_device (EigmlDist *dist)
     return;
   devices = eigml_list_vulkan_devices (NULL);
   for (guint i = 0; devices != NULL && devices[i] != NULL; i++)
-    if (strstr (devices[i], "(CPU,") == NULL)
+    if (strstr (devices[i], "(software,") == NULL)   /* lavapipe: a CPU device */
       g_ptr_array_add (gpus, devices[i]);
   if (gpus->len == 0)
     return;
