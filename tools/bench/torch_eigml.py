@@ -7,6 +7,9 @@ docs/model.md, in PyTorch (Debian's python3-torch) with its own modules.
 
 --mode train: one training step (forward, backward, AdamW) per "step".
 --mode rank: scoring 10 candidates for one dialogue (inference).
+--shape demo: the default model's sizes instead (data/default/train.json:
+hidden 128, 2 layers, 4 heads, 64 x 64 images, 32 + 4 x 16 tokens), the
+peer of tools/bench-server.
 
 It prints "ready {...}" after a warm-up, then for every line "step" read on
 standard input runs one step and prints its time in ms."""
@@ -26,13 +29,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_encoders import Bert, Vit  # noqa: E402
 
 H, D, E, R = 768, 256, 7, 4
+SHAPES = {
+    # hidden, proj, heads, ffn, layers, vocab, positions, image, text len, knowledge len
+    "paper": (768, 256, 12, 3072, 12, 21128, 512, 128, 128, 32),
+    "demo": (128, 64, 4, 256, 2, 10000, 64, 64, 32, 16),
+}
+SHAPE = SHAPES["paper"]
 
 
 class Eigml(nn.Module):
-    def __init__(self, heads=12, ffn=3072):
+    def __init__(self):
         super().__init__()
-        self.text = Bert()
-        self.vision = Vit()
+        hidden, _, heads, ffn, layers, vocab, positions, image = SHAPE[:8]
+        self.text = Bert(vocab, positions, hidden, heads, ffn, layers)
+        self.vision = Vit(image, 16, hidden, heads, ffn, layers)
         L = lambda i, o: nn.Linear(i, o)  # noqa: E731
         self.text_proj, self.vision_proj = L(H, D), L(H, D)
         self.emo_embed = nn.Embedding(E + 1, H)
@@ -119,7 +129,8 @@ class Eigml(nn.Module):
         return itm + i2t + t2i + 0.5 * emo + 0.5 * intl + intra + 0.5 * emo_p
 
 
-def batch(B, C, T=128, Tk=32):
+def batch(B, C):
+    T, Tk, S, vocab = SHAPE[8], SHAPE[9], SHAPE[7], SHAPE[5]
     g = torch.Generator().manual_seed(0)
     N = B * C
     pos = torch.randint(0, C, (B,), generator=g)
@@ -130,11 +141,11 @@ def batch(B, C, T=128, Tk=32):
     emo = torch.zeros(B, E)
     emo[torch.arange(B), torch.arange(B) % E] = 1
     return {
-        "text_ids": torch.randint(0, 21128, (B, T), generator=g),
+        "text_ids": torch.randint(0, vocab, (B, T), generator=g),
         "text_types": torch.zeros(B, T, dtype=torch.long),
-        "know_ids": torch.randint(0, 21128, (B * R, Tk), generator=g),
+        "know_ids": torch.randint(0, vocab, (B * R, Tk), generator=g),
         "know_types": torch.zeros(B * R, Tk, dtype=torch.long),
-        "pixels": torch.randn(N, 3, 128, 128, generator=g),
+        "pixels": torch.randn(N, 3, S, S, generator=g),
         "labels": labels, "pos_select": sel, "pos_index": torch.arange(B) * C + pos,
         "emo_dist": emo, "emo_label": emo.argmax(-1), "has_emo": torch.ones(B, 1),
     }
@@ -144,7 +155,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["train", "rank"], required=True)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="paper")
     args = parser.parse_args()
+    global H, D, SHAPE
+    SHAPE = SHAPES[args.shape]
+    H, D = SHAPE[0], SHAPE[1]
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = Eigml()
