@@ -8,6 +8,8 @@
 #include <eigml/eigml.h>
 #include "eigml-trainer-private.h"
 #include "train/dist.h"
+#include "eigml-ranker-private.h"
+#include "eigml-metrics-private.h"
 
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
@@ -69,6 +71,16 @@ train_fail (EigmlDist *dist,
     eigml_dist_abort (dist, 1, "eigml train: %s", error ? error->message : "failed");
   eigml_dist_finalize (dist);
   return eigml_tool_fail ("train", error);
+}
+
+static int
+eval_fail (EigmlDist *dist,
+           const GError *error)
+{
+  if (dist != NULL && eigml_dist_get_size (dist) > 1)
+    eigml_dist_abort (dist, 1, "eigml eval: %s", error ? error->message : "failed");
+  eigml_dist_finalize (dist);
+  return eigml_tool_fail ("eval", error);
 }
 
 typedef struct
@@ -475,6 +487,7 @@ eigml_tool_eval (int argc,
   EigmlDatasetFormat format;
   EigmlMetricsKind kind = EIGML_METRICS_STANDARD;
   gboolean terminal = isatty (fileno (stderr));
+  EigmlDist *dist = NULL;
 
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))
@@ -516,9 +529,23 @@ eigml_tool_eval (int argc,
                        "--seed >= 0\n");
       return 2;
     }
-  if (!eigml_dataset_format_from_string (format_name, &format, &error) ||
-      !make_context (backend_name, &ctx, &error))
+  if (!eigml_dataset_format_from_string (format_name, &format, &error))
     return eigml_tool_fail ("eval", error);
+  {
+    guint launched_size = 0;
+
+    /* under mpirun: every rank scores its shard, rank 0 reports */
+    if (eigml_dist_launched (&launched_size) &&
+        (eigml_dist_available () || launched_size > 1))
+      {
+        dist = eigml_dist_init (&error);
+        if (dist == NULL)
+          return eigml_tool_fail ("eval", error);
+        choose_rank_device (dist);
+      }
+  }
+  if (!make_context (backend_name, &ctx, &error))
+    return eval_fail (dist, error);
   if (split == NULL)
     split = g_strdup ("test");
 
@@ -580,11 +607,50 @@ eigml_tool_eval (int argc,
       return 2;
     }
   eigml_ranker_set_intent_source (ranker, intent_source);
-  g_signal_connect (ranker, "progress", G_CALLBACK (on_eval_progress), &terminal);
-  if (!eigml_ranker_evaluate (ranker, dataset, metrics, (guint) max_examples, NULL, &error))
-    return eigml_tool_fail ("eval", error);
+  if (dist == NULL || eigml_dist_get_rank (dist) == 0)
+    g_signal_connect (ranker, "progress", G_CALLBACK (on_eval_progress), &terminal);
+  if (dist != NULL && eigml_dist_get_size (dist) > 1)
+    {
+      /* rank r scores every size-th batch; rank 0 gathers the examples'
+       * scores: the metrics (and the predictions, written in id order)
+       * equal one process's */
+      guint size = eigml_dist_get_size (dist), rank = eigml_dist_get_rank (dist);
+      g_autoptr (EigmlMetrics) mine = eigml_metrics_new (kind);
+      g_autoptr (GBytes) packed = NULL;
+      GBytes **all;
+
+      eigml_metrics_set_seed (mine, (guint64) seed);
+      if (!eigml_ranker_evaluate_shard (ranker, dataset, mine, (guint) max_examples, rank, size,
+                                        NULL, &error))
+        return eval_fail (dist, error);
+      packed = eigml_metrics_pack (mine);
+      all = eigml_dist_gather (dist, packed, "the evaluation's scores");
+      if (all == NULL)
+        {
+          /* not rank 0: done */
+          eigml_dist_finalize (dist);
+          return 0;
+        }
+      for (guint r = 0; r < size; r++)
+        {
+          if (error == NULL && !eigml_metrics_add_packed (metrics, all[r], &error))
+            g_prefix_error (&error, "rank %u's scores: ", r);
+          g_bytes_unref (all[r]);
+        }
+      g_free (all);
+      if (error != NULL)
+        return eval_fail (dist, error);
+    }
+  else if (!eigml_ranker_evaluate (ranker, dataset, metrics, (guint) max_examples, NULL, &error))
+    return eval_fail (dist, error);
 
 report:
+  if (dist != NULL && eigml_dist_get_rank (dist) != 0)
+    {
+      /* a baseline under mpirun: rank 0 alone reports it */
+      eigml_dist_finalize (dist);
+      return 0;
+    }
 
   if (predictions == NULL)
     {
@@ -595,7 +661,8 @@ report:
       predictions = checkpoint ? g_build_filename (checkpoint, name, NULL) : g_strdup (name);
     }
   if (!eigml_metrics_write_predictions (metrics, predictions, &error))
-    return eigml_tool_fail ("eval", error);
+    return eval_fail (dist, error);
+  eigml_dist_finalize (g_steal_pointer (&dist));
   if (json)
     {
       g_autofree char *text = eigml_metrics_to_json (metrics);

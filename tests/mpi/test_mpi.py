@@ -162,6 +162,41 @@ def check_equivalence(tmp, config):
     return np2, ref
 
 
+def check_eval(tmp, config, np2):
+    """mpirun eigml eval: the shards' scores gathered on rank 0 give the
+    single process's metrics and the same predictions file, with 2 and 3
+    ranks (uneven shards: 3 ranks over 16 examples in batches of 4)"""
+    ckpt = os.path.join(np2, "best")
+    data = os.path.dirname(config)
+    if not os.path.isdir(ckpt):
+        tap(False, "mpirun eigml eval needs the 2-rank run's checkpoint")
+        return
+
+    def evaluate(ranks, pred):
+        cmd = [EIGML, "eval", "--data", data, "--format", "jsonl", "--split", "test",
+               "--checkpoint", ckpt, "--batch-size", "2", "--json", "-p", pred]
+        if ranks > 1:
+            cmd = mpirun_args(ranks) + cmd
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env1())
+        try:
+            return r, json.loads(r.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return r, None
+
+    p1 = os.path.join(tmp, "pred-1.jsonl")
+    r1, m1 = evaluate(1, p1)
+    tap(r1.returncode == 0 and m1 is not None and m1["examples"] == 8,
+        "eigml eval in one process", show(r1))
+    for n in (2, 3):
+        pn = os.path.join(tmp, "pred-%d.jsonl" % n)
+        rn, mn = evaluate(n, pn)
+        same = rn.returncode == 0 and mn == m1 and os.path.exists(pn) and \
+            open(pn, "rb").read() == open(p1, "rb").read()
+        tap(same and rn.stdout.count("{") == 1,
+            "mpirun -np %d eigml eval: rank 0 alone reports the single process's metrics and "
+            "predictions (%s)" % (n, mn), show(rn))
+
+
 def rewind(src, dst, step):
     """a copy of run @src as if it had stopped after checkpoint @step"""
     shutil.copytree(src, dst)
@@ -276,6 +311,7 @@ def main():
         os.makedirs(fix)
         config = make_fixture(fix)
         np2, ref = check_equivalence(tmp, config)
+        check_eval(tmp, config, np2)
         check_resume(tmp, config, np2, ref)
         check_failure(tmp, config, "kill")
         check_failure(tmp, config, "hang")
