@@ -10,6 +10,7 @@
 #include "eigml-error.h"
 #include "eigml-selection-private.h"
 #include "train/batcher.h"
+#include "data/lexical.h"
 #include "eigml-tensor-private.h"
 #include "nn/encoder-private.h"
 
@@ -60,6 +61,8 @@ struct _EigmlRanker
   EigmlStickerLibrary *library;
   float *embeddings;    /* [n, D] */
   float *features;      /* [n, P + 1, H] f_v, or NULL (FEATURE_BYTES_MAX) */
+  EigmlLexical *lexical; /* BM25 over the stickers' labels and keywords */
+  guint lexical_share;  /* first-stage places for lexical matches, at most */
   gboolean from_cache;
   guint first_stage;
   GHashTable *queries;  /* B -> QueryPass: dialogue embeddings */
@@ -101,6 +104,7 @@ eigml_ranker_finalize (GObject *object)
   g_clear_object (&self->library);
   g_free (self->embeddings);
   g_free (self->features);
+  eigml_lexical_free (self->lexical);
   g_hash_table_destroy (self->queries);
   g_clear_object (&self->images);
   g_clear_object (&self->annotator);
@@ -140,6 +144,7 @@ eigml_ranker_init (EigmlRanker *self)
   self->batch_size = 16;
   self->truncation = EIGML_TRUNCATION_KEEP_RECENT;
   self->first_stage = 64;
+  self->lexical_share = 64;
   g_mutex_init (&self->lock);
 }
 
@@ -724,6 +729,42 @@ compute_embeddings (EigmlRanker *self,
   return g_steal_pointer (&out);
 }
 
+/* the text of sticker @i that the lexical first stage searches */
+static char *
+sticker_text (EigmlStickerLibrary *library,
+              guint i)
+{
+  GString *t = g_string_new (NULL);
+  const char *langs[2] = { "en", "zh" };
+
+  for (guint l = 0; l < 2; l++)
+    {
+      const char *label = eigml_sticker_library_get_label (library, i, langs[l]);
+      const char *const *kw = eigml_sticker_library_get_keywords (library, i, langs[l]);
+
+      if (label != NULL)
+        g_string_append_printf (t, "%s\n", label);
+      for (guint k = 0; kw != NULL && kw[k] != NULL; k++)
+        g_string_append_printf (t, "%s\n", kw[k]);
+    }
+  return g_string_free (t, FALSE);
+}
+
+static EigmlLexical *
+build_lexical (EigmlStickerLibrary *library)
+{
+  EigmlLexical *lex = eigml_lexical_new ();
+  guint n = eigml_sticker_library_get_n_stickers (library);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = sticker_text (library, i);
+
+      eigml_lexical_add (lex, text);
+    }
+  return lex;
+}
+
 /**
  * eigml_ranker_set_library:
  * @self: a ranker
@@ -834,6 +875,8 @@ eigml_ranker_set_library (EigmlRanker *self,
   self->embeddings = g_steal_pointer (&emb);
   g_free (self->features);
   self->features = g_steal_pointer (&feats);
+  eigml_lexical_free (self->lexical);
+  self->lexical = build_lexical (library);
   self->from_cache = from_cache;
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -922,6 +965,12 @@ eigml_ranker_add_sticker (EigmlRanker *self,
       memcpy (self->features + (gsize) n * row, feats, row * sizeof (float));
     }
   ok = eigml_sticker_library_add (self->library, id, path, label_en, label_zh, emotion, error);
+  if (ok)
+    {
+      g_autofree char *text = sticker_text (self->library, n);
+
+      eigml_lexical_add (self->lexical, text);
+    }
 
 out:
   g_mutex_unlock (&self->lock);
@@ -989,6 +1038,47 @@ eigml_ranker_set_first_stage_size (EigmlRanker *self,
   g_return_if_fail (EIGML_IS_RANKER (self));
   g_return_if_fail (size >= 1);
   self->first_stage = size;
+}
+
+/**
+ * eigml_ranker_get_lexical_share:
+ * @self: a ranker
+ *
+ * Returns: at most how many of the first stage's stickers come from the
+ *   lexical match of the dialogue's words with the stickers' labels and
+ *   keywords (BM25)
+ *
+ * Since: 1.0
+ */
+guint
+eigml_ranker_get_lexical_share (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), 0);
+  return self->lexical_share;
+}
+
+/**
+ * eigml_ranker_set_lexical_share:
+ * @self: a ranker
+ * @share: at most how many of the first stage's stickers come from the
+ *   lexical match (default 64: all of the default first stage when enough
+ *   stickers match); 0: the contrastive space alone
+ *
+ * The first stage of whole-library ranking is hybrid: up to @share stickers
+ * whose labels or keywords (in any language of the library) best match the
+ * dialogue's words by BM25 (English words; Chinese characters and their
+ * bigrams), then the nearest stickers in the model's contrastive space fill
+ * the rest. The full model ranks them all; a dialogue without a matching
+ * word gets the contrastive space's nearest only.
+ *
+ * Since: 1.0
+ */
+void
+eigml_ranker_set_lexical_share (EigmlRanker *self,
+                                guint share)
+{
+  g_return_if_fail (EIGML_IS_RANKER (self));
+  self->lexical_share = share;
 }
 
 typedef struct
@@ -1118,6 +1208,57 @@ first_stage_locked (EigmlRanker *self,
   return first_stage_many_locked (self, one, 1, error);
 }
 
+/* The first stage's K candidates for one dialogue (library indices into
+ * @out[K]): up to lexical_share stickers whose labels or keywords match
+ * the dialogue's words best (BM25, best first), then the nearest in the
+ * contrastive space (@sims) that are not already in. Called with the lock
+ * held. */
+static guint
+first_stage_candidates (EigmlRanker *self,
+                        const char *const *turns,
+                        const float *sims,
+                        guint top_k,
+                        guint **out)
+{
+  guint n = eigml_sticker_library_get_n_stickers (self->library);
+  guint K = MIN (n, MAX (self->first_stage, top_k)), taken = 0;
+  g_autofree Hit *hits = g_new (Hit, n);
+  g_autofree gboolean *chosen = g_new0 (gboolean, n);
+  guint *cand = g_new (guint, K);
+
+  if (self->lexical_share > 0 && self->lexical != NULL &&
+      eigml_lexical_get_n_docs (self->lexical) == n)
+    {
+      g_autofree char *text = g_strjoinv ("\n", (char **) turns);
+      g_autofree float *lex = g_new (float, n);
+      guint matches = eigml_lexical_score (self->lexical, text, lex);
+      guint share = MIN (MIN (self->lexical_share, K), matches);
+
+      for (guint k = 0; k < n; k++)
+        {
+          hits[k].index = k;
+          hits[k].score = lex[k];
+        }
+      qsort (hits, n, sizeof (Hit), compare_hits);
+      for (guint k = 0; k < share; k++)
+        {
+          cand[taken++] = hits[k].index;
+          chosen[hits[k].index] = TRUE;
+        }
+    }
+  for (guint k = 0; k < n; k++)
+    {
+      hits[k].index = k;
+      hits[k].score = sims[k];
+    }
+  qsort (hits, n, sizeof (Hit), compare_hits);
+  for (guint k = 0; k < n && taken < K; k++)
+    if (!chosen[hits[k].index])
+      cand[taken++] = hits[k].index;
+  *out = cand;
+  return taken;
+}
+
 /**
  * eigml_ranker_rank_library:
  * @self: a ranker with a library (eigml_ranker_set_library())
@@ -1151,9 +1292,10 @@ eigml_ranker_rank_library (EigmlRanker *self,
                            gsize *n_results,
                            GError **error)
 {
-  guint n, K;
+  guint K = 0;
   g_autofree float *sims = NULL, *full = NULL;
   g_autofree Hit *hits = NULL;
+  g_autofree guint *cand = NULL;
   g_autofree const char **paths = NULL;
   gsize n_full = 0;
 
@@ -1174,23 +1316,17 @@ eigml_ranker_rank_library (EigmlRanker *self,
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT, "top_k must be at least 1");
       return FALSE;
     }
-  n = eigml_sticker_library_get_n_stickers (self->library);
-
-  /* first stage: the dialogue's embedding against every sticker's */
+  /* first stage: lexical matches and the nearest in the contrastive space */
   g_mutex_lock (&self->lock);
   sims = first_stage_locked (self, turns, error);
+  if (sims != NULL)
+    K = first_stage_candidates (self, turns, sims, top_k, &cand);
   g_mutex_unlock (&self->lock);
   if (sims == NULL)
     return FALSE;
-
-  hits = g_new (Hit, n);
-  for (guint i = 0; i < n; i++)
-    {
-      hits[i].index = i;
-      hits[i].score = sims[i];
-    }
-  qsort (hits, n, sizeof (Hit), compare_hits);
-  K = MIN (n, MAX (self->first_stage, top_k));
+  hits = g_new (Hit, K);
+  for (guint i = 0; i < K; i++)
+    hits[i].index = cand[i];
 
   /* second stage: the full model on the nearest K */
   paths = g_new0 (const char *, K + 1);
@@ -1306,29 +1442,6 @@ prepare_query_locked (EigmlRanker *self,
   /* else: the whole library, whose first stage select_many runs for all
    * such requests at once (candidates_from_sims) */
   return TRUE;
-}
-
-/* the first stage's nearest stickers of one dialogue, from its row of
- * similarities */
-static void
-candidates_from_sims (EigmlRanker *self,
-                      const float *sims,
-                      guint top_k,
-                      Query *q)
-{
-  guint n = eigml_sticker_library_get_n_stickers (self->library);
-  g_autofree Hit *hits = g_new (Hit, n);
-
-  for (guint k = 0; k < n; k++)
-    {
-      hits[k].index = k;
-      hits[k].score = sims[k];
-    }
-  qsort (hits, n, sizeof (Hit), compare_hits);
-  q->n_cand = MIN (n, MAX (self->first_stage, top_k));
-  q->cand = g_new (guint, q->n_cand);
-  for (guint k = 0; k < q->n_cand; k++)
-    q->cand[k] = hits[k].index;
 }
 
 /* one pass over queries [0, n) of @q; with the lock held */
@@ -1518,7 +1631,8 @@ eigml_ranker_select_many (EigmlRanker *self,
       if (m > 0 && (sims = first_stage_many_locked (self, turns, m, error)) == NULL)
         ok = FALSE;
       for (guint j = 0; ok && j < m; j++)
-        candidates_from_sims (self, sims + (gsize) j * N, requests[which[j]].top_k, &q[which[j]]);
+        q[which[j]].n_cand = first_stage_candidates (self, turns[j], sims + (gsize) j * N,
+                                                     requests[which[j]].top_k, &q[which[j]].cand);
     }
   for (guint start = 0; ok && start < n_requests; start += SELECT_BATCH)
     ok = score_queries_locked (self, requests + start, q + start,

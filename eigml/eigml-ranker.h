@@ -98,6 +98,11 @@ EIGML_AVAILABLE_IN_ALL
 void eigml_ranker_set_first_stage_size (EigmlRanker *self,
                                         guint size);
 EIGML_AVAILABLE_IN_ALL
+guint eigml_ranker_get_lexical_share (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_lexical_share (EigmlRanker *self,
+                                     guint share);
+EIGML_AVAILABLE_IN_ALL
 gboolean eigml_ranker_rank_library (EigmlRanker *self,
                                     const char * const *turns,
                                     const float *emotion,

@@ -36,6 +36,8 @@ typedef struct
   char *label_en;
   char *label_zh;
   char *emotion;
+  char **keywords_en;  /* NULL-terminated, never NULL */
+  char **keywords_zh;
   char *line;          /* the sticker as a JSON line, as saved */
 } Sticker;
 
@@ -59,6 +61,8 @@ sticker_free (gpointer data)
   g_free (s->id);
   g_free (s->path);
   g_free (s->label_en);
+  g_strfreev (s->keywords_en);
+  g_strfreev (s->keywords_zh);
   g_free (s->label_zh);
   g_free (s->emotion);
   g_free (s->line);
@@ -139,6 +143,55 @@ insert (EigmlStickerLibrary *self,
 
 fail:
   sticker_free (s);
+  return FALSE;
+}
+
+/* optional "keywords": {"en": [strings], "zh": [strings], ...} */
+static gboolean
+read_keywords (JsonObject *obj,
+               const char *where,
+               Sticker *s,
+               GError **error)
+{
+  JsonNode *node = json_object_get_member (obj, "keywords");
+  JsonObject *kw;
+  const char *langs[2] = { "en", "zh" };
+  char ***slots[2] = { &s->keywords_en, &s->keywords_zh };
+
+  for (guint l = 0; l < 2; l++)
+    *slots[l] = g_new0 (char *, 1);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    goto bad;
+  kw = json_node_get_object (node);
+  for (guint l = 0; l < 2; l++)
+    {
+      JsonNode *list = json_object_get_member (kw, langs[l]);
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+      JsonArray *a;
+
+      if (list == NULL || JSON_NODE_HOLDS_NULL (list))
+        continue;
+      if (!JSON_NODE_HOLDS_ARRAY (list))
+        goto bad;
+      a = json_node_get_array (list);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *e = json_array_get_element (a, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+            goto bad;
+          g_strv_builder_add (b, json_node_get_string (e));
+        }
+      g_strfreev (*slots[l]);
+      *slots[l] = g_strv_builder_end (b);
+    }
+  return TRUE;
+
+bad:
+  g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
+               "%s: field 'keywords': expected an object of string lists by language", where);
   return FALSE;
 }
 
@@ -229,6 +282,11 @@ eigml_sticker_library_new_from_file (const char *path,
           s->label_en = string_member (label, "en");
           s->label_zh = string_member (label, "zh");
         }
+      if (!read_keywords (obj, where, s, error))
+        {
+          sticker_free (s);
+          return NULL;
+        }
       emo = json_object_get_member (obj, "emotion");
       if (emo != NULL && !JSON_NODE_HOLDS_NULL (emo))
         {
@@ -309,6 +367,8 @@ eigml_sticker_library_new_from_folder (const char *folder,
 
       s->id = g_strndup (n, dot - n);
       s->path = g_build_filename (folder, n, NULL);
+      s->keywords_en = g_new0 (char *, 1);
+      s->keywords_zh = g_new0 (char *, 1);
       if (!insert (self, s, folder, error))
         return NULL;
     }
@@ -413,6 +473,31 @@ eigml_sticker_library_get_label (EigmlStickerLibrary *self,
     return NULL;
   return g_str_equal (language, "zh") ? s->label_zh : g_str_equal (language, "en") ? s->label_en
                                                                                  : NULL;
+}
+
+/**
+ * eigml_sticker_library_get_keywords:
+ * @self: a library
+ * @index: a sticker's index
+ * @language: "en" or "zh"
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (nullable): its
+ *   keywords in @language (the optional `keywords` of its JSON line; empty
+ *   when it has none), or %NULL for another language or a bad index
+ *
+ * Since: 1.0
+ */
+const char * const *
+eigml_sticker_library_get_keywords (EigmlStickerLibrary *self,
+                                    guint index,
+                                    const char *language)
+{
+  Sticker *s = get (self, index);
+
+  if (s == NULL || language == NULL)
+    return NULL;
+  return (const char *const *) (g_str_equal (language, "zh") ? s->keywords_zh
+                                : g_str_equal (language, "en") ? s->keywords_en : NULL);
 }
 
 /**
@@ -535,6 +620,8 @@ eigml_sticker_library_add (EigmlStickerLibrary *self,
   s->label_en = g_strdup (label_en);
   s->label_zh = g_strdup (label_zh);
   s->emotion = g_strdup (emotion);
+  s->keywords_en = g_new0 (char *, 1);
+  s->keywords_zh = g_new0 (char *, 1);
   s->line = json_to_string (root, FALSE);
   return insert (self, s, "new sticker", error);
 }

@@ -40,6 +40,10 @@ const char *eigml_sticker_library_get_label (EigmlStickerLibrary *self,
                                              guint index,
                                              const char *language);
 EIGML_AVAILABLE_IN_ALL
+const char * const *eigml_sticker_library_get_keywords (EigmlStickerLibrary *self,
+                                                       guint index,
+                                                       const char *language);
+EIGML_AVAILABLE_IN_ALL
 const char *eigml_sticker_library_get_emotion (EigmlStickerLibrary *self,
                                                guint index);
 EIGML_AVAILABLE_IN_ALL

@@ -45,8 +45,11 @@ make_library (void)
       g_free (fixture_write (img, name, png));
       g_string_append_printf (lines, "{\"id\": \"s%02u\", \"file\": \"img/s%02u.png\", \"label\": "
                               "{\"en\": \"sticker %u\", \"zh\": \"贴纸%u\"}, \"emotion\": %s, "
-                              "\"extra\": [1, 2]}\n", s, s, s, s,
-                              s % 4 == 0 ? "\"乐\"" : s % 4 == 1 ? "\"哀\"" : "null");
+                              "%s\"extra\": [1, 2]}\n", s, s, s, s,
+                              s % 4 == 0 ? "\"乐\"" : s % 4 == 1 ? "\"哀\"" : "null",
+                              s == 7 ? "\"keywords\": {\"en\": [\"rocket\", \"launch\"], "
+                                       "\"zh\": [\"火箭\"]}, "
+                              : s == 13 ? "\"keywords\": {\"zh\": [\"咖啡\", \"热饮\"]}, " : "");
     }
   {
     g_autoptr (GBytes) b = g_bytes_new (lines->str, lines->len);
@@ -176,6 +179,12 @@ test_library_errors (void)
     { "[1]\n", "bad.jsonl:1: expected an object" },
     { "{\"file\": \"img/s00.png\"}\n", "bad.jsonl:1: a sticker needs a non-empty id" },
     { "\xff\xfe\n", "not UTF-8" },
+    { "{\"id\": \"a\", \"file\": \"img/s00.png\", \"keywords\": {\"en\": \"owl\"}}\n",
+      "bad.jsonl:1: field 'keywords'" },
+    { "{\"id\": \"a\", \"file\": \"img/s00.png\", \"keywords\": {\"zh\": [1]}}\n",
+      "bad.jsonl:1: field 'keywords'" },
+    { "{\"id\": \"a\", \"file\": \"img/s00.png\", \"keywords\": [\"owl\"]}\n",
+      "bad.jsonl:1: field 'keywords'" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -673,6 +682,98 @@ test_select_async (void)
 }
 
 
+/* the lexical half of the first stage: BM25 over labels and keywords */
+static void
+test_lexical_first_stage (void)
+{
+  g_autofree char *dir = make_library ();
+  g_autofree char *file = g_build_filename (dir, "library.jsonl", NULL);
+  g_autofree char *vocab = g_build_filename (dir, "vocab.txt", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlStickerLibrary) lib = eigml_sticker_library_new_from_file (file, &error);
+  g_autoptr (EigmlTokenizer) tok = eigml_tokenizer_new_from_file (vocab, &error);
+  g_autoptr (EigmlModel) model = tiny_model (8);
+  g_autoptr (EigmlRanker) ranker = eigml_ranker_new (model, tok);
+  const char *const *kw;
+  const struct
+  {
+    const char *text;
+    const char *want;
+  } cases[] = {
+    { "I want to LAUNCH a rocket!", "s07" },
+    { "今天去看火箭发射", "s07" },
+    { "来杯咖啡吧", "s13" },
+    { "sticker 21 please", "s21" },
+    { "给我贴纸35", "s35" },
+  };
+
+  g_assert_no_error (error);
+  kw = eigml_sticker_library_get_keywords (lib, 7, "en");
+  g_assert_cmpuint (g_strv_length ((char **) kw), ==, 2);
+  g_assert_cmpstr (kw[0], ==, "rocket");
+  g_assert_cmpstr (eigml_sticker_library_get_keywords (lib, 13, "zh")[1], ==, "热饮");
+  g_assert_cmpuint (g_strv_length ((char **) eigml_sticker_library_get_keywords (lib, 3, "en")),
+                    ==, 0);
+  g_assert_null (eigml_sticker_library_get_keywords (lib, 3, "fr"));
+
+  g_assert_true (eigml_ranker_set_library (ranker, lib, cache, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (eigml_ranker_get_lexical_share (ranker), ==, 64);
+  /* a first stage of 2, both lexical: the sticker whose label or keyword
+   * the dialogue says is among them, whatever the (untrained) model
+   * thinks of the others */
+  eigml_ranker_set_first_stage_size (ranker, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *turns[] = { cases[i].text, NULL };
+      g_autoptr (EigmlSelection) sel = eigml_ranker_select (ranker, turns, NULL, 2, &error);
+      gboolean found = FALSE;
+      g_autofree guint *idx = NULL;
+      g_autofree float *sc = NULL;
+      gsize n = 0;
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (eigml_selection_get_n_results (sel), ==, 2);
+      for (guint r = 0; r < 2; r++)
+        found |= g_str_equal (eigml_selection_get_sticker_id (sel, r), cases[i].want);
+      if (!found)
+        g_error ("\"%s\": %s not in the lexical first stage", cases[i].text, cases[i].want);
+      /* rank_library (eigml select) has the same first stage */
+      g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 2, &idx, &sc, &n, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_str_equal (eigml_sticker_library_get_id (lib, idx[0]), cases[i].want) ||
+                     g_str_equal (eigml_sticker_library_get_id (lib, idx[1]), cases[i].want));
+    }
+  /* no matching word: the contrastive space's nearest, as with share 0 */
+  {
+    const char *turns[] = { "happy cat", NULL };
+    g_autoptr (EigmlSelection) a = eigml_ranker_select (ranker, turns, NULL, 2, &error);
+    g_autoptr (EigmlSelection) b = NULL;
+
+    eigml_ranker_set_lexical_share (ranker, 0);
+    b = eigml_ranker_select (ranker, turns, NULL, 2, &error);
+    g_assert_no_error (error);
+    assert_same_selection (a, b);
+  }
+  /* added stickers are searchable */
+  {
+    g_autofree char *png_path = g_build_filename (dir, "img", "s05.png", NULL);
+    const char *turns[] = { "a brand new owl", NULL };
+    g_autoptr (EigmlSelection) sel = NULL;
+
+    eigml_ranker_set_lexical_share (ranker, 2);
+    g_assert_true (eigml_ranker_add_sticker (ranker, "owl", png_path, "owl", "猫头鹰", NULL,
+                                             &error));
+    g_assert_no_error (error);
+    sel = eigml_ranker_select (ranker, turns, NULL, 2, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_str_equal (eigml_selection_get_sticker_id (sel, 0), "owl") ||
+                   g_str_equal (eigml_selection_get_sticker_id (sel, 1), "owl"));
+  }
+  remove_all (dir);
+}
+
 int
 main (int argc,
       char **argv)
@@ -682,6 +783,7 @@ main (int argc,
   g_test_add_func ("/cpu/library/errors", test_library_errors);
   g_test_add_func ("/cpu/library/rank", test_rank_library);
   g_test_add_func ("/cpu/library/select", test_select);
+  g_test_add_func ("/cpu/library/lexical", test_lexical_first_stage);
   g_test_add_func ("/cpu/library/add-sticker", test_add_sticker);
   g_test_add_func ("/cpu/library/select-async", test_select_async);
   {

@@ -1,0 +1,183 @@
+/* lexical.c: a BM25 index over the stickers' labels and keywords
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "lexical.h"
+
+#include <math.h>
+#include <string.h>
+
+#define BM25_K1 1.2f
+#define BM25_B 0.75f
+
+typedef struct
+{
+  guint doc;
+  guint tf;
+} Posting;
+
+struct _EigmlLexical
+{
+  GHashTable *postings;   /* term -> GArray of Posting, by document */
+  GArray *lengths;        /* guint terms per document */
+  guint64 total_length;
+};
+
+static void
+postings_free (gpointer data)
+{
+  g_array_unref (data);
+}
+
+EigmlLexical *
+eigml_lexical_new (void)
+{
+  EigmlLexical *self = g_new0 (EigmlLexical, 1);
+
+  self->postings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, postings_free);
+  self->lengths = g_array_new (FALSE, FALSE, sizeof (guint));
+  return self;
+}
+
+void
+eigml_lexical_free (EigmlLexical *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_destroy (self->postings);
+  g_array_unref (self->lengths);
+  g_free (self);
+}
+
+static gboolean
+is_ideograph (gunichar c)
+{
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0xF900 && c <= 0xFAFF);
+}
+
+GPtrArray *
+eigml_lexical_terms (const char *text)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) word = g_string_new (NULL);
+  gunichar prev = 0;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return out;
+  for (const char *p = text;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x80 && g_ascii_isalnum ((char) c))
+        g_string_append_c (word, g_ascii_tolower ((char) c));
+      else if (word->len > 0)
+        {
+          g_ptr_array_add (out, g_strndup (word->str, word->len));
+          g_string_truncate (word, 0);
+        }
+      if (is_ideograph (c))
+        {
+          char buf[12];
+          gint n = g_unichar_to_utf8 (c, buf);
+
+          g_ptr_array_add (out, g_strndup (buf, n));
+          if (prev != 0)
+            {
+              gint m = g_unichar_to_utf8 (prev, buf);
+
+              m += g_unichar_to_utf8 (c, buf + m);
+              g_ptr_array_add (out, g_strndup (buf, m));
+            }
+          prev = c;
+        }
+      else
+        prev = 0;
+      if (c == 0)
+        break;
+    }
+  return out;
+}
+
+void
+eigml_lexical_add (EigmlLexical *self,
+                   const char *text)
+{
+  g_autoptr (GPtrArray) terms = eigml_lexical_terms (text);
+  g_autoptr (GHashTable) tf = g_hash_table_new (g_str_hash, g_str_equal);
+  guint doc = self->lengths->len, len = terms->len;
+  GHashTableIter it;
+  gpointer key, value;
+
+  for (guint i = 0; i < terms->len; i++)
+    {
+      const char *t = g_ptr_array_index (terms, i);
+
+      g_hash_table_insert (tf, (gpointer) t,
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (tf, t)) + 1));
+    }
+  g_hash_table_iter_init (&it, tf);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      GArray *list = g_hash_table_lookup (self->postings, key);
+      Posting post = { doc, GPOINTER_TO_UINT (value) };
+
+      if (list == NULL)
+        {
+          list = g_array_new (FALSE, FALSE, sizeof (Posting));
+          g_hash_table_insert (self->postings, g_strdup (key), list);
+        }
+      g_array_append_val (list, post);
+    }
+  g_array_append_val (self->lengths, len);
+  self->total_length += len;
+}
+
+guint
+eigml_lexical_get_n_docs (EigmlLexical *self)
+{
+  return self->lengths->len;
+}
+
+guint
+eigml_lexical_score (EigmlLexical *self,
+                     const char *query,
+                     float *scores)
+{
+  g_autoptr (GPtrArray) terms = eigml_lexical_terms (query);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = self->lengths->len, hits = 0;
+  float avg = n > 0 ? (float) self->total_length / (float) n : 1.0f;
+
+  memset (scores, 0, n * sizeof (float));
+  if (avg <= 0.0f)
+    avg = 1.0f;
+  for (guint i = 0; i < terms->len; i++)
+    {
+      const char *t = g_ptr_array_index (terms, i);
+      GArray *list;
+      float idf;
+
+      /* each query term once */
+      if (!g_hash_table_add (seen, (gpointer) t))
+        continue;
+      list = g_hash_table_lookup (self->postings, t);
+      if (list == NULL)
+        continue;
+      idf = logf (1.0f + ((float) n - (float) list->len + 0.5f) / ((float) list->len + 0.5f));
+      for (guint k = 0; k < list->len; k++)
+        {
+          const Posting *p = &g_array_index (list, Posting, k);
+          float len = (float) g_array_index (self->lengths, guint, p->doc);
+          float tf = (float) p->tf;
+
+          scores[p->doc] += idf * tf * (BM25_K1 + 1.0f) /
+                            (tf + BM25_K1 * (1.0f - BM25_B + BM25_B * len / avg));
+        }
+    }
+  for (guint d = 0; d < n; d++)
+    hits += scores[d] > 0.0f;
+  return hits;
+}
