@@ -3,8 +3,9 @@
 """The default model end to end (suite e2e): the demo data built from its
 packages (tools/demo-data, cached in data/cache/), a few training steps of
 the default config from scratch, the committed default model evaluated on
-the demo validation set against the lexicon-only baseline, and
-`eigml select` on the whole demo library in Chinese and English.
+the demo validation set against the lexicon-only baseline, `eigml select`
+on the whole demo library in Chinese and English, and sensible stickers for
+typed dialogues (tools/eval-typed).
 
     test_default_model.py EIGML_TOOL"""
 
@@ -92,6 +93,21 @@ def main():
                   all(results[i]["score"] >= results[i + 1]["score"] for i in range(4)))
             tap(ok, "select on the whole demo library (%s): 5 ranked stickers" % lang,
                 (r.stderr + r.stdout)[-500:])
+
+        # typed dialogues (data/typed-dialogues.tsv): the committed model's
+        # top 5 stickers from the whole library hold a sensible one (a label
+        # or keyword the row names) far more often than a random ranking's
+        r = run(os.path.join(ROOT, "tools", "eval-typed"), "--checkpoint", MODEL, "--json")
+        try:
+            typed = json.loads(r.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            typed = None
+        if typed:
+            print("# typed dialogues: %s" % json.dumps(typed))
+        tap(typed is not None and typed["dialogues"] == 30 and
+            typed["hit@5"] >= 0.4 and typed["hit@5"] >= 4 * typed["random_hit@5"],
+            "typed zh/en dialogues: a sensible sticker in the top 5 for at least 40% "
+            "(4x a random ranking)", (r.stderr + r.stdout)[-500:])
     print("1..%d" % n)
     return 1 if failed else 0
 
