@@ -46,7 +46,7 @@ eigml_model_config_new (void)
   c->intra_temperature = 0.05f;
   c->intra_dropout = 0.1f;
   c->drop_path = 0.1f;
-  c->samm_beta_init = 0.9f;
+  c->samm_beta_init = 0.98f;
   eigml_model_config_set_w_e (c, 0.5f);
   eigml_model_config_set_w_i (c, 0.5f);
   c->components = EIGML_COMPONENTS_ALL;

@@ -48,7 +48,7 @@ typedef struct _EigmlModelConfig EigmlModelConfig;
  * @mean_pooling: %FALSE (the paper): the encoders' [CLS] states are the
  *   dialogue, knowledge and sticker features; %TRUE: the mean of their
  *   token (or patch) states, for models trained from scratch
- * @samm_beta_init: SAMM's β (eq 19) before training, in (0, 1); 0.9 keeps
+ * @samm_beta_init: SAMM's β (eq 19) before training, in (0, 1); 0.98 keeps
  *   the matching probability p_vl in charge of p_final at the start
  *   (`docs/model.md`, eq 17–19)
  *
