@@ -517,10 +517,10 @@ test_folder_errors (Fixture *f,
   assert_folder_error (f, "{\"do_lower_case\": \"yes\"}",
                        "field 'do_lower_case': expected true or false, got a string", "tokenizer_config.json");
   assert_folder_error (f, "{\"strip_accents\": 1}",
-                       "field 'strip_accents': expected true or false or null, got a number", "tokenizer_config.json");
+                       "field 'strip_accents': expected true or false or null, got an integer", "tokenizer_config.json");
   assert_folder_error (f, "{\"model_max_length\": -3}",
                        "field 'model_max_length': expected a positive integer, got -3", "tokenizer_config.json");
-  assert_folder_error (f, "{\"unk_token\": 7}", "field 'unk_token': expected a token string, got a number", "tokenizer_config.json");
+  assert_folder_error (f, "{\"unk_token\": 7}", "field 'unk_token': expected a token string, got an integer", "tokenizer_config.json");
   assert_folder_error (f, "{\"unk_token\": {\"lstrip\": true}}", "without \"content\"", "tokenizer_config.json");
   assert_folder_error (f, "{\"additional_special_tokens\": [\"ok\", []]}",
                        "field 'additional_special_tokens[1]'", "tokenizer_config.json");

@@ -16,21 +16,6 @@
 /* how long SIGTERM waits for requests in flight before exiting anyway */
 #define DRAIN_TIMEOUT_S 60
 
-/* OpenBLAS picks its kernels when it loads; when it fell back to generic
- * ones on a CPU it did not recognise, start again with the right ones (as
- * tools/eigml.c does). */
-static void
-ensure_blas_kernels (char **argv)
-{
-  const char *better = eigml_cpu_blas_better_coretype ();
-
-  if (better == NULL || g_getenv ("EIGML_NO_REEXEC") != NULL)
-    return;
-  g_setenv ("OPENBLAS_CORETYPE", better, TRUE);
-  g_setenv ("EIGML_NO_REEXEC", "1", TRUE);
-  execv ("/proc/self/exe", argv);
-}
-
 /* $EIGML_DATA_DIR/NAME, the source tree's data/NAME, then the installed
  * one: the first that exists */
 static char *
@@ -311,7 +296,7 @@ main (int argc,
   EigmlServer server = { 0 };
   int status = 0;
 
-  ensure_blas_kernels (argv);
+  eigml_cpu_blas_reexec_if_generic (argv);
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (options, entries, NULL);
   g_option_context_set_description (options,

@@ -50,26 +50,11 @@ eigml_tool_fail (const char *command,
   return 1;
 }
 
-/* OpenBLAS picks its kernels when it loads; when it fell back to generic
- * ones on a CPU it did not recognise, start again with the right ones. */
-static void
-ensure_blas_kernels (char **argv)
-{
-  const char *better = eigml_cpu_blas_better_coretype ();
-
-  if (better == NULL || g_getenv ("EIGML_NO_REEXEC") != NULL)
-    return;
-  g_setenv ("OPENBLAS_CORETYPE", better, TRUE);
-  g_setenv ("EIGML_NO_REEXEC", "1", TRUE);
-  execv ("/proc/self/exe", argv);
-  /* if that failed, carry on with the generic kernels */
-}
-
 int
 main (int argc,
       char **argv)
 {
-  ensure_blas_kernels (argv);
+  eigml_cpu_blas_reexec_if_generic (argv);
   setlocale (LC_ALL, "");
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
       g_str_equal (argv[1], "help"))

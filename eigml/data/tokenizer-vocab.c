@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
+#include "dataset-private.h"
 
 #include "data/tokenizer.h"
 #include "eigml-error.h"
@@ -237,25 +238,6 @@ eigml_tokenizer_config_clear (EigmlTokenizerConfig *config)
   g_clear_pointer (&config->additional_special, g_ptr_array_unref);
 }
 
-static const char *
-node_kind (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_NULL (node))
-    return "null";
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    return "an object";
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return "an array";
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_BOOLEAN:
-      return "a boolean";
-    case G_TYPE_STRING:
-      return "a string";
-    default:
-      return "a number";
-    }
-}
 
 /* -1 for null, else 0 or 1 */
 static gboolean
@@ -279,7 +261,7 @@ read_bool (JsonObject *root,
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
                    "%s: field '%s': expected true or false%s, got %s",
-                   path, field, nullable ? " or null" : "", node_kind (node));
+                   path, field, nullable ? " or null" : "", eigml_json_kind (node));
       return FALSE;
     }
   *out = json_node_get_boolean (node) ? 1 : 0;
@@ -311,7 +293,7 @@ read_token (JsonNode *node,
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
                    "%s: field '%s': expected a token string, got %s",
-                   path, field, node_kind (node));
+                   path, field, eigml_json_kind (node));
       return NULL;
     }
   if (*json_node_get_string (node) == '\0')
@@ -341,7 +323,7 @@ read_max_length (JsonObject *root,
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
                    "%s: field '%s': expected a positive integer, got %s",
-                   path, field, node_kind (node));
+                   path, field, eigml_json_kind (node));
       return FALSE;
     }
   value = json_node_get_value_type (node) == G_TYPE_INT64 ? (double) json_node_get_int (node)
@@ -442,7 +424,7 @@ eigml_tokenizer_config_load (EigmlTokenizerConfig *config,
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
                    "%s: expected a JSON object, got %s",
-                   path, root_node ? node_kind (root_node) : "nothing");
+                   path, root_node ? eigml_json_kind (root_node) : "nothing");
       return FALSE;
     }
   root = json_node_get_object (root_node);
@@ -478,7 +460,7 @@ eigml_tokenizer_config_load (EigmlTokenizerConfig *config,
         {
           g_set_error (error, EIGML_ERROR, EIGML_ERROR_FORMAT,
                        "%s: field 'additional_special_tokens': expected an array, got %s",
-                       path, node_kind (extra));
+                       path, eigml_json_kind (extra));
           return FALSE;
         }
       array = json_node_get_array (extra);

@@ -90,6 +90,11 @@ struct _EigmlBuffer
 
 EigmlBackend *eigml_cpu_backend_new (GError **error);
 const char *eigml_cpu_blas_better_coretype (void);
+/* For programs: when OpenBLAS fell back to its generic kernels on a CPU it
+ * did not recognise, start the program again (execv of /proc/self/exe with
+ * @argv) with OPENBLAS_CORETYPE set; returns when nothing is to be done or
+ * the exec failed (then the generic kernels run). */
+void eigml_cpu_blas_reexec_if_generic (char **argv);
 #ifdef HAVE_VULKAN
 EigmlBackend *eigml_vulkan_backend_new (gboolean allow_software,
                                         const char *device_selector,

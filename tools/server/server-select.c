@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "server.h"
+#include "data/dataset-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -325,26 +326,6 @@ push (ServerBatcher *self,
 
 /* ---- the request --------------------------------------------------------- */
 
-static const char *
-type_name (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_NULL (node))
-    return "null";
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    return "an object";
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return "an array";
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return "a string";
-    case G_TYPE_BOOLEAN:
-      return "a boolean";
-    default:
-      return "a number";
-    }
-}
-
 static gboolean
 holds_string (JsonNode *node)
 {
@@ -371,7 +352,7 @@ parse_dialogue (SoupServerMessage *msg,
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
       server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "dialogue",
-                            "dialogue must be an array of turns, not %s", type_name (node));
+                            "dialogue must be an array of turns, not %s", eigml_json_kind (node));
       return NULL;
     }
   array = json_node_get_array (node);
@@ -395,7 +376,7 @@ parse_dialogue (SoupServerMessage *msg,
           field = g_strdup_printf ("dialogue[%u]", i);
           server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, field,
                                 "%s must be an object {\"speaker\", \"text\"}, not %s", field,
-                                type_name (turn));
+                                eigml_json_kind (turn));
           return NULL;
         }
       speaker = json_object_get_member (json_node_get_object (turn), "speaker");
@@ -403,7 +384,7 @@ parse_dialogue (SoupServerMessage *msg,
         {
           field = g_strdup_printf ("dialogue[%u].speaker", i);
           server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, field,
-                                "%s must be a string, not %s", field, type_name (speaker));
+                                "%s must be a string, not %s", field, eigml_json_kind (speaker));
           return NULL;
         }
       text = json_object_get_member (json_node_get_object (turn), "text");
@@ -417,7 +398,7 @@ parse_dialogue (SoupServerMessage *msg,
       if (!holds_string (text))
         {
           server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, field,
-                                "%s must be a string, not %s", field, type_name (text));
+                                "%s must be a string, not %s", field, eigml_json_kind (text));
           return NULL;
         }
       s = json_node_get_string (text);
@@ -453,7 +434,7 @@ parse_candidates (EigmlServer *server,
     {
       server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "candidates",
                             "candidates must be an array of sticker ids, not %s",
-                            type_name (node));
+                            eigml_json_kind (node));
       return FALSE;
     }
   array = json_node_get_array (node);
@@ -474,7 +455,7 @@ parse_candidates (EigmlServer *server,
         {
           server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, field,
                                 "%s must be a sticker id (a string), not %s", field,
-                                type_name (id));
+                                eigml_json_kind (id));
           return FALSE;
         }
       if (!eigml_sticker_library_lookup (server->library, json_node_get_string (id), NULL))
@@ -505,7 +486,7 @@ parse_top_k (SoupServerMessage *msg,
     {
       server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "top_k",
                             "top_k must be an integer from 1 to %u, not %s", SERVER_MAX_TOP_K,
-                            type_name (node));
+                            eigml_json_kind (node));
       return FALSE;
     }
   value = json_node_get_int (node);

@@ -16,6 +16,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const EigmlCpuKernel cpu_kernels[EIGML_OP_COUNT] = {
   [EIGML_OP_FILL] = eigml_cpu_fill,
@@ -303,6 +304,18 @@ eigml_cpu_blas_better_coretype (void)
     return "Haswell";
 #endif
   return NULL;
+}
+
+void
+eigml_cpu_blas_reexec_if_generic (char **argv)
+{
+  const char *better = eigml_cpu_blas_better_coretype ();
+
+  if (better == NULL || g_getenv ("EIGML_NO_REEXEC") != NULL)
+    return;
+  g_setenv ("OPENBLAS_CORETYPE", better, TRUE);
+  g_setenv ("EIGML_NO_REEXEC", "1", TRUE);
+  execv ("/proc/self/exe", argv);
 }
 
 EigmlBackend *
