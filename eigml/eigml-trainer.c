@@ -972,6 +972,15 @@ check_setup (EigmlTrainer *self,
   if (self->o.max_steps > 0 && self->o.max_steps < self->total_steps)
     self->total_steps = self->o.max_steps;
   self->state.n_train = n;
+  self->state.emotion_source = self->annotator != NULL ? "annotator" : "dataset";
+  if (self->intent_source == NULL)
+    self->state.intent_source = "none";
+  else if (eigml_intent_source_get_path (self->intent_source) == NULL)
+    self->state.intent_source = "fallback";
+  else if (eigml_intent_source_get_fallback_on_missing (self->intent_source))
+    self->state.intent_source = "sidecar+fallback";
+  else
+    self->state.intent_source = "sidecar";
   return TRUE;
 }
 

@@ -10,6 +10,7 @@
 #include "train/dist.h"
 #include "eigml-ranker-private.h"
 #include "eigml-metrics-private.h"
+#include "data/dataset-private.h"
 
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
@@ -422,6 +423,91 @@ intent_source_option (const char *tool,
   return FALSE;
 }
 
+/* How CHECKPOINT was trained (its trainer-state.json records the dialogues'
+ * emotion and knowledge sources since 1.0): *EMOTION "annotator" or
+ * "dataset", *INTENT "none", "fallback", "sidecar" or "sidecar+fallback";
+ * NULL when the folder records none (no trainer-state.json, e.g. a
+ * converted model, or no such member). FALSE for a malformed file. */
+static gboolean
+trained_sources (const char *checkpoint,
+                 char **emotion,
+                 char **intent,
+                 GError **error)
+{
+  g_autofree char *path = g_build_filename (checkpoint, "trainer-state.json", NULL);
+  g_autoptr (JsonParser) parser = NULL;
+  static const char *const members[] = { "emotion_source", "intent_source" };
+  char **out[] = { emotion, intent };
+  JsonNode *root;
+
+  *emotion = *intent = NULL;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_mapped_file (parser, path, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                   "%s: expected a JSON object, got %s", path, eigml_json_kind (root));
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      JsonNode *node = json_object_get_member (json_node_get_object (root), members[i]);
+
+      if (node == NULL)
+        continue;
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        {
+          g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
+                       "%s: \"%s\": expected a string, got %s", path, members[i],
+                       eigml_json_kind (node));
+          return FALSE;
+        }
+      *out[i] = g_strdup (json_node_get_string (node));
+    }
+  return TRUE;
+}
+
+/* The defaults of --intent-source (and, for eval, --emotion-source): as
+ * CHECKPOINT was trained, said on stderr; FALSE after a message. */
+static gboolean
+default_sources (const char *tool,
+                 const char *checkpoint,
+                 char **emotion_source,
+                 char **intent_source_name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *emotion = NULL, *intent = NULL;
+
+  if (checkpoint == NULL || (*intent_source_name != NULL &&
+                             (emotion_source == NULL || *emotion_source != NULL)))
+    return TRUE;
+  if (!trained_sources (checkpoint, &emotion, &intent, &error))
+    {
+      fprintf (stderr, "eigml %s: %s\n", tool, error->message);
+      return FALSE;
+    }
+  if (*intent_source_name == NULL && intent != NULL && g_str_has_suffix (intent, "fallback"))
+    {
+      *intent_source_name = g_strdup ("fallback");
+      fprintf (stderr, "eigml %s: knowledge: the offline fallback, as %s was trained "
+                       "(--intent-source none for none)\n", tool, checkpoint);
+    }
+  if (emotion_source != NULL && *emotion_source == NULL && g_strcmp0 (emotion, "annotator") == 0)
+    {
+      *emotion_source = g_strdup ("annotator");
+      fprintf (stderr, "eigml %s: emotion: the lexicon annotator's, as %s was trained "
+                       "(--emotion-source dataset for the dataset's)\n", tool, checkpoint);
+    }
+  return TRUE;
+}
+
 int
 eigml_tool_eval (int argc,
                  char **argv)
@@ -467,11 +553,12 @@ eigml_tool_eval (int argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "the candidate order and tie seed (42)", "N" },
     { "emotion-file", 0, 0, G_OPTION_ARG_FILENAME, &emotion_file, "emotion sidecar", "FILE" },
     { "emotion-source", 0, 0, G_OPTION_ARG_STRING, &emotion_source,
-      "dataset (the examples' emotion, default) or annotator (the lexicon annotator on the "
-      "dialogue, as the model was trained with data.emotion_source)", "NAME" },
+      "dataset (the examples' emotion) or annotator (the lexicon annotator on the dialogue); "
+      "default: as the checkpoint was trained (data.emotion_source), else dataset", "NAME" },
     { "intent-file", 0, 0, G_OPTION_ARG_FILENAME, &intent_file, "intent sidecar", "FILE" },
     { "intent-source", 0, 0, G_OPTION_ARG_STRING, &intent_source_name,
-      "knowledge for examples without intents: none (default) or fallback (docs/intent.md)",
+      "knowledge for examples without intents: none or fallback (docs/intent.md); default: as "
+      "the checkpoint was trained (data.intent_source), else none",
       "NAME" },
     { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &skip_bad, "skip and count malformed examples", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
@@ -521,6 +608,8 @@ eigml_tool_eval (int argc,
       fprintf (stderr, "eigml eval: --scorer is standard or dstc10, not \"%s\"\n", scorer);
       return 2;
     }
+  if (!default_sources ("eval", checkpoint, &emotion_source, &intent_source_name))
+    return 1;
   if (!intent_source_option ("eval", intent_source_name, &intent_source))
     return 2;
   if (batch_size < 1 || max_examples < 0 || n_candidates < 2 || seed < 0)
@@ -786,7 +875,8 @@ eigml_tool_select (int argc,
       "the dialogue's emotion: one of 好 乐 哀 怒 惧 恶 惊, or none (default: the lexicon "
       "annotator's)", "CATEGORY" },
     { "intent-source", 0, 0, G_OPTION_ARG_STRING, &intent_source_name,
-      "the dialogue's intention knowledge: none (default) or fallback (docs/intent.md)", "NAME" },
+      "the dialogue's intention knowledge: none or fallback (docs/intent.md); default: as the "
+      "checkpoint was trained, else none", "NAME" },
     { "top", 'n', 0, G_OPTION_ARG_INT, &top, "how many to print (10; 0: all)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
@@ -817,6 +907,8 @@ eigml_tool_select (int argc,
                        "or --library FILE are required\n");
       return 2;
     }
+  if (!default_sources ("select", checkpoint, NULL, &intent_source_name))
+    return 1;
   if (!intent_source_option ("select", intent_source_name, &intent_source))
     return 2;
   if (emotion != NULL && g_str_equal (emotion, "none"))

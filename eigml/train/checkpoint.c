@@ -102,6 +102,10 @@ state_to_json (const EigmlTrainOptions *o,
   I ("ranks", MAX (o->n_ranks, 1));
   I ("epochs", o->epochs);
   D ("lr", o->lr);
+#define S(name, v) if ((v) != NULL) { json_builder_set_member_name (b, name); json_builder_add_string_value (b, (v)); }
+  S ("emotion_source", s->emotion_source);
+  S ("intent_source", s->intent_source);
+#undef S
 #undef I
 #undef D
   json_builder_end_object (b);

@@ -30,6 +30,12 @@ typedef struct
   double best_map;         /* best validation MAP so far (-1: none) */
   guint64 best_step;
   guint64 n_train;         /* training examples (checked on resume) */
+  /* what the dialogues' emotion and knowledge came from, recorded so that
+   * `eigml select` and `eigml eval` use the same by default: "annotator"
+   * or "dataset"; "none", "fallback", "sidecar" or "sidecar+fallback"
+   * (static strings; NULL: not recorded) */
+  const char *emotion_source;
+  const char *intent_source;
 } EigmlTrainState;
 
 gboolean eigml_checkpoint_save (const char *output_dir, const char *name, EigmlModel *model,

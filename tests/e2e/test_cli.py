@@ -599,6 +599,55 @@ def check_select(tmp, fix, out):
         any(abs(x["score"] - before.get(x["sticker"], -1)) > 1e-6 for x in knowing),
         "select --intent-source fallback: the fallback's knowledge changes the scores", show(ri))
 
+    # a checkpoint records how it was trained; select and eval default to it
+    trained = state(best)
+    tap(trained.get("emotion_source") == "dataset" and trained.get("intent_source") == "none",
+        "trainer-state.json records the emotion and knowledge sources of training",
+        {k: trained.get(k) for k in ("emotion_source", "intent_source")})
+    as_fallback = os.path.join(tmp, "trained-with-fallback")
+    shutil.rmtree(as_fallback, ignore_errors=True)
+    shutil.copytree(best, as_fallback)
+    with open(os.path.join(as_fallback, "trainer-state.json"), "w") as f:
+        json.dump(dict(trained, emotion_source="annotator", intent_source="fallback"), f)
+    rd = run("select", "--checkpoint", as_fallback, "--dialogue", "red green", "--dialogue", "owl",
+             "--stickers", stickers, "--top", 0, "--json", cwd=tmp)
+    try:
+        defaulted = json.loads(rd.stdout)["results"]
+    except (ValueError, KeyError):
+        defaulted = []
+    tap(rd.returncode == 0 and "offline fallback, as" in rd.stderr and
+        [x["sticker"] for x in defaulted] == [x["sticker"] for x in knowing] and
+        all(abs(a["score"] - b["score"]) <= 1e-6 for a, b in zip(defaulted, knowing)) and
+        len(defaulted) == N_STICKERS,
+        "select without --intent-source uses the fallback a checkpoint was trained with, "
+        "and says so", show(rd))
+    rn = run("select", "--checkpoint", as_fallback, "--dialogue", "red green", "--dialogue", "owl",
+             "--stickers", stickers, "--top", 0, "--json", "--intent-source", "none", cwd=tmp)
+    try:
+        plain = json.loads(rn.stdout)["results"]
+    except (ValueError, KeyError):
+        plain = []
+    tap(rn.returncode == 0 and "fallback" not in rn.stderr and len(plain) == N_STICKERS and
+        all(abs(x["score"] - before.get(x["sticker"], -1)) <= 1e-6 for x in plain),
+        "--intent-source none overrides the checkpoint's fallback", show(rn))
+    evals = []
+    for extra in ((), ("--intent-source", "fallback", "--emotion-source", "annotator")):
+        re2 = run("eval", "--data", fix, "--format", "jsonl", "--split", "test", "--checkpoint",
+                  as_fallback, "--json", "--n-candidates", 4, "--predictions",
+                  os.path.join(tmp, "defaults-preds.jsonl"), *extra, cwd=tmp)
+        evals.append((re2, re2.stdout.strip()))
+    tap(all(r.returncode == 0 for r, _ in evals) and evals[0][1] == evals[1][1] and
+        "lexicon annotator's, as" in evals[0][0].stderr and "offline fallback, as" in evals[0][0].stderr,
+        "eval without --emotion-source and --intent-source uses the checkpoint's, and says so",
+        [show(r) for r, _ in evals])
+    with open(os.path.join(as_fallback, "trainer-state.json"), "w") as f:
+        json.dump(dict(trained, intent_source=3), f)
+    rb = run("select", "--checkpoint", as_fallback, "--dialogue", "owl", "--stickers", stickers,
+             cwd=tmp)
+    ok, why = is_clean_error(rb, "trainer-state.json", "intent_source", "expected a string")
+    tap(ok and rb.stdout == "", "a malformed trainer-state.json: a clean error naming the member",
+        why)
+
 
 def check_errors(tmp, fix, out):
     config = os.path.join(fix, "config.json")
