@@ -63,6 +63,7 @@ struct _EigmlRanker
   float *features;      /* [n, P + 1, H] f_v, or NULL (FEATURE_BYTES_MAX) */
   EigmlLexical *lexical; /* BM25 over the stickers' labels and keywords */
   guint lexical_share;  /* first-stage places for lexical matches, at most */
+  EigmlRankOrder order; /* of a whole-library ranking's candidates */
   gboolean from_cache;
   guint first_stage;
   GHashTable *queries;  /* B -> QueryPass: dialogue embeddings */
@@ -145,6 +146,7 @@ eigml_ranker_init (EigmlRanker *self)
   self->truncation = EIGML_TRUNCATION_KEEP_RECENT;
   self->first_stage = 64;
   self->lexical_share = 64;
+  self->order = EIGML_RANK_ORDER_FUSED;
   g_mutex_init (&self->lock);
 }
 
@@ -1098,6 +1100,128 @@ compare_hits (gconstpointer a,
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/**
+ * eigml_ranker_get_order:
+ * @self: a ranker
+ *
+ * Returns: how a whole-library ranking orders the stickers the full model
+ *   scored
+ *
+ * Since: 1.0
+ */
+EigmlRankOrder
+eigml_ranker_get_order (EigmlRanker *self)
+{
+  g_return_val_if_fail (EIGML_IS_RANKER (self), EIGML_RANK_ORDER_MODEL);
+  return self->order;
+}
+
+/**
+ * eigml_ranker_set_order:
+ * @self: a ranker
+ * @order: the order of a whole-library ranking (default
+ *   %EIGML_RANK_ORDER_FUSED)
+ *
+ * How [method@Eigml.Ranker.select] (without candidates) and
+ * [method@Eigml.Ranker.rank_library] order the first stage's stickers once
+ * the full model has scored them. The default fuses the model's order with
+ * the lexical match of the dialogue's words on the stickers' labels and
+ * keywords ([enum@Eigml.RankOrder]): a small model trained from scratch
+ * ranks typed chat poorly on its own, and the library's words are strong
+ * evidence (docs/results.md, "Typed dialogues"). The scores stay the
+ * model's, so a fused order need not be by score;
+ * [method@Eigml.Selection.get_lexical_rank] says where each sticker stands
+ * in the lexical match.
+ *
+ * Since: 1.0
+ */
+void
+eigml_ranker_set_order (EigmlRanker *self,
+                        EigmlRankOrder order)
+{
+  g_return_if_fail (EIGML_IS_RANKER (self));
+  g_return_if_fail (order <= EIGML_RANK_ORDER_LEXICAL);
+  self->order = order;
+}
+
+#define FUSION_K 60.0   /* reciprocal rank fusion's constant (Cormack et al., 2009) */
+
+typedef struct
+{
+  guint pos;              /* candidate position */
+  guint model_rank;       /* 1-based */
+  guint lex_rank;         /* 1-based; 0: no lexical match */
+  double fused;
+} Ordered;
+
+static gint
+compare_fused (gconstpointer a,
+               gconstpointer b)
+{
+  const Ordered *x = a, *y = b;
+
+  if (x->fused != y->fused)
+    return x->fused > y->fused ? -1 : 1;
+  return x->model_rank < y->model_rank ? -1 : x->model_rank > y->model_rank;
+}
+
+static gint
+compare_lexical_first (gconstpointer a,
+                       gconstpointer b)
+{
+  const Ordered *x = a, *y = b;
+
+  if ((x->lex_rank != 0) != (y->lex_rank != 0))
+    return x->lex_rank != 0 ? -1 : 1;
+  if (x->lex_rank != y->lex_rank)
+    return x->lex_rank < y->lex_rank ? -1 : 1;
+  return x->model_rank < y->model_rank ? -1 : x->model_rank > y->model_rank;
+}
+
+/* The final order of @n candidates (@out[n]: candidate positions, best
+ * first) from the model's @scores (strided by @stride floats) and the
+ * candidates' 1-based lexical ranks (@lex_rank, nullable: model order).
+ * Model order: by score, ties by position. */
+static void
+order_candidates (EigmlRankOrder order,
+                  const float *scores,
+                  gsize stride,
+                  const guint *lex_rank,
+                  guint n,
+                  guint *out)
+{
+  g_autofree Hit *hits = g_new (Hit, MAX (n, 1));
+  g_autofree Ordered *o = NULL;
+
+  for (guint k = 0; k < n; k++)
+    {
+      hits[k].index = k;
+      hits[k].score = scores[(gsize) k * stride];
+    }
+  qsort (hits, n, sizeof (Hit), compare_hits);
+  if (lex_rank == NULL || order == EIGML_RANK_ORDER_MODEL)
+    {
+      for (guint r = 0; r < n; r++)
+        out[r] = hits[r].index;
+      return;
+    }
+  o = g_new (Ordered, MAX (n, 1));
+  for (guint r = 0; r < n; r++)
+    {
+      guint k = hits[r].index;
+
+      o[r].pos = k;
+      o[r].model_rank = r + 1;
+      o[r].lex_rank = lex_rank[k];
+      o[r].fused = 1.0 / (FUSION_K + (double) (r + 1)) +
+                   (lex_rank[k] != 0 ? 1.0 / (FUSION_K + (double) lex_rank[k]) : 0.0);
+    }
+  qsort (o, n, sizeof (Ordered),
+         order == EIGML_RANK_ORDER_FUSED ? compare_fused : compare_lexical_first);
+  for (guint r = 0; r < n; r++)
+    out[r] = o[r].pos;
+}
+
 /* The dialogue-embedding pass for B dialogues (B a power of two) */
 typedef struct
 {
@@ -1211,20 +1335,24 @@ first_stage_locked (EigmlRanker *self,
 /* The first stage's K candidates for one dialogue (library indices into
  * @out[K]): up to lexical_share stickers whose labels or keywords match
  * the dialogue's words best (BM25, best first), then the nearest in the
- * contrastive space (@sims) that are not already in. Called with the lock
- * held. */
+ * contrastive space (@sims) that are not already in; @lex_ranks[K]: each
+ * candidate's 1-based rank in the lexical match (0: its words do not
+ * match). Called with the lock held. */
 static guint
 first_stage_candidates (EigmlRanker *self,
                         const char *const *turns,
                         const float *sims,
                         guint top_k,
-                        guint **out)
+                        guint **out,
+                        guint **lex_ranks)
 {
   guint n = eigml_sticker_library_get_n_stickers (self->library);
   guint K = MIN (n, MAX (self->first_stage, top_k)), taken = 0;
   g_autofree Hit *hits = g_new (Hit, n);
   g_autofree gboolean *chosen = g_new0 (gboolean, n);
+  g_autofree guint *rank_of = g_new0 (guint, n);
   guint *cand = g_new (guint, K);
+  guint *ranks = g_new (guint, K);
 
   if (self->lexical_share > 0 && self->lexical != NULL &&
       eigml_lexical_get_n_docs (self->lexical) == n)
@@ -1240,6 +1368,8 @@ first_stage_candidates (EigmlRanker *self,
           hits[k].score = lex[k];
         }
       qsort (hits, n, sizeof (Hit), compare_hits);
+      for (guint k = 0; k < matches; k++)
+        rank_of[hits[k].index] = k + 1;
       for (guint k = 0; k < share; k++)
         {
           cand[taken++] = hits[k].index;
@@ -1255,7 +1385,10 @@ first_stage_candidates (EigmlRanker *self,
   for (guint k = 0; k < n && taken < K; k++)
     if (!chosen[hits[k].index])
       cand[taken++] = hits[k].index;
+  for (guint k = 0; k < taken; k++)
+    ranks[k] = rank_of[cand[k]];
   *out = cand;
+  *lex_ranks = ranks;
   return taken;
 }
 
@@ -1295,9 +1428,10 @@ eigml_ranker_rank_library (EigmlRanker *self,
   guint K = 0;
   g_autofree float *sims = NULL, *full = NULL;
   g_autofree Hit *hits = NULL;
-  g_autofree guint *cand = NULL;
+  g_autofree guint *cand = NULL, *lex_ranks = NULL, *final = NULL;
   g_autofree const char **paths = NULL;
   gsize n_full = 0;
+  EigmlRankOrder order;
 
   g_return_val_if_fail (EIGML_IS_RANKER (self), FALSE);
   g_return_val_if_fail (turns != NULL && indices != NULL && scores != NULL && n_results != NULL,
@@ -1320,7 +1454,8 @@ eigml_ranker_rank_library (EigmlRanker *self,
   g_mutex_lock (&self->lock);
   sims = first_stage_locked (self, turns, error);
   if (sims != NULL)
-    K = first_stage_candidates (self, turns, sims, top_k, &cand);
+    K = first_stage_candidates (self, turns, sims, top_k, &cand, &lex_ranks);
+  order = self->order;
   g_mutex_unlock (&self->lock);
   if (sims == NULL)
     return FALSE;
@@ -1335,17 +1470,16 @@ eigml_ranker_rank_library (EigmlRanker *self,
   full = eigml_ranker_score (self, turns, emotion, n_emotion, paths, &n_full, error);
   if (full == NULL)
     return FALSE;
-  for (guint i = 0; i < K; i++)
-    hits[i].score = full[i];
-  qsort (hits, K, sizeof (Hit), compare_hits);
+  final = g_new (guint, MAX (K, 1));
+  order_candidates (order, full, 1, lex_ranks, K, final);
 
   *n_results = MIN (top_k, K);
   *indices = g_new (guint, *n_results);
   *scores = g_new (float, *n_results);
   for (gsize i = 0; i < *n_results; i++)
     {
-      (*indices)[i] = hits[i].index;
-      (*scores)[i] = hits[i].score;
+      (*indices)[i] = hits[final[i]].index;
+      (*scores)[i] = full[final[i]];
     }
   return TRUE;
 }
@@ -1362,12 +1496,14 @@ typedef struct
   float *dist;             /* [E] */
   EigmlIntents *intents;
   float *parts;            /* [n_cand, EIGML_SELECTION_N_PARTS] */
+  guint *lex_ranks;        /* [n_cand] of a whole-library query, else NULL */
 } Query;
 
 static void
 query_clear (Query *q)
 {
   g_free (q->cand);
+  g_free (q->lex_ranks);
   g_free (q->dist);
   g_free (q->parts);
   g_clear_pointer (&q->intents, eigml_intents_unref);
@@ -1541,33 +1677,34 @@ score_queries_locked (EigmlRanker *self,
 static EigmlSelection *
 make_selection (EigmlRanker *self,
                 Query *q,
-                guint top_k)
+                guint top_k,
+                EigmlRankOrder order)
 {
   const EigmlModelConfig *c = eigml_model_get_config (self->model);
-  g_autofree Hit *hits = g_new (Hit, q->n_cand);
+  g_autofree guint *final = g_new (guint, q->n_cand);
   guint n = MIN (top_k, q->n_cand);
   char **ids = g_new0 (char *, n + 1);
   guint *indices = g_new (guint, n);
   float *parts = g_new (float, (gsize) n * EIGML_SELECTION_N_PARTS);
+  guint *lex_ranks = q->lex_ranks != NULL ? g_new (guint, n) : NULL;
 
-  /* best first; ties keep the candidates' order */
-  for (guint k = 0; k < q->n_cand; k++)
-    {
-      hits[k].index = k;
-      hits[k].score = q->parts[(gsize) k * EIGML_SELECTION_N_PARTS + EIGML_SELECTION_SCORE];
-    }
-  qsort (hits, q->n_cand, sizeof (Hit), compare_hits);
+  /* best first (by score, or fused with the lexical match for a
+   * whole-library query); ties keep the candidates' order */
+  order_candidates (order, q->parts + EIGML_SELECTION_SCORE, EIGML_SELECTION_N_PARTS,
+                    q->lex_ranks, q->n_cand, final);
   for (guint r = 0; r < n; r++)
     {
-      guint k = hits[r].index;
+      guint k = final[r];
 
+      if (lex_ranks != NULL)
+        lex_ranks[r] = q->lex_ranks[k];
       indices[r] = q->cand[k];
       ids[r] = g_strdup (eigml_sticker_library_get_id (self->library, q->cand[k]));
       memcpy (parts + (gsize) r * EIGML_SELECTION_N_PARTS,
               q->parts + (gsize) k * EIGML_SELECTION_N_PARTS,
               EIGML_SELECTION_N_PARTS * sizeof (float));
     }
-  return eigml_selection_new_take (n, ids, indices, parts, q->emotion,
+  return eigml_selection_new_take (n, ids, indices, parts, lex_ranks, q->emotion,
                                    g_memdup2 (q->dist, c->n_emotions * sizeof (float)),
                                    c->n_emotions, q->intents);
 }
@@ -1599,6 +1736,7 @@ eigml_ranker_select_many (EigmlRanker *self,
   g_autoptr (GPtrArray) out = NULL;
   Query *q;
   gboolean ok = TRUE;
+  EigmlRankOrder order;
 
   g_return_val_if_fail (EIGML_IS_RANKER (self), NULL);
   g_return_val_if_fail (requests != NULL || n_requests == 0, NULL);
@@ -1612,6 +1750,7 @@ eigml_ranker_select_many (EigmlRanker *self,
   out = g_ptr_array_new_full (n_requests, g_object_unref);
   q = g_new0 (Query, MAX (n_requests, 1));
   g_mutex_lock (&self->lock);
+  order = self->order;
   for (guint i = 0; ok && i < n_requests; i++)
     ok = prepare_query_locked (self, &requests[i], i, &q[i], error);
   if (ok)
@@ -1632,14 +1771,15 @@ eigml_ranker_select_many (EigmlRanker *self,
         ok = FALSE;
       for (guint j = 0; ok && j < m; j++)
         q[which[j]].n_cand = first_stage_candidates (self, turns[j], sims + (gsize) j * N,
-                                                     requests[which[j]].top_k, &q[which[j]].cand);
+                                                     requests[which[j]].top_k, &q[which[j]].cand,
+                                                     &q[which[j]].lex_ranks);
     }
   for (guint start = 0; ok && start < n_requests; start += SELECT_BATCH)
     ok = score_queries_locked (self, requests + start, q + start,
                                MIN (SELECT_BATCH, n_requests - start), error);
   g_mutex_unlock (&self->lock);
   for (guint i = 0; ok && i < n_requests; i++)
-    g_ptr_array_add (out, make_selection (self, &q[i], requests[i].top_k));
+    g_ptr_array_add (out, make_selection (self, &q[i], requests[i].top_k, order));
   for (guint i = 0; i < n_requests; i++)
     query_clear (&q[i]);
   g_free (q);

@@ -103,6 +103,11 @@ EIGML_AVAILABLE_IN_ALL
 void eigml_ranker_set_lexical_share (EigmlRanker *self,
                                      guint share);
 EIGML_AVAILABLE_IN_ALL
+EigmlRankOrder eigml_ranker_get_order (EigmlRanker *self);
+EIGML_AVAILABLE_IN_ALL
+void eigml_ranker_set_order (EigmlRanker *self,
+                             EigmlRankOrder order);
+EIGML_AVAILABLE_IN_ALL
 gboolean eigml_ranker_rank_library (EigmlRanker *self,
                                     const char * const *turns,
                                     const float *emotion,

@@ -18,7 +18,8 @@ enum
 };
 
 EigmlSelection *eigml_selection_new_take (guint n, char **ids, guint *indices, float *parts,
-                                          EigmlEmotion emotion, float *distribution,
-                                          gsize n_distribution, EigmlIntents *intents);
+                                          guint *lexical_ranks, EigmlEmotion emotion,
+                                          float *distribution, gsize n_distribution,
+                                          EigmlIntents *intents);
 
 G_END_DECLS

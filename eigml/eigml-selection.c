@@ -27,6 +27,7 @@ struct _EigmlSelection
   char **ids;        /* [n + 1] */
   guint *indices;    /* [n] */
   float *parts;      /* [n, EIGML_SELECTION_N_PARTS] */
+  guint *lexical_ranks; /* [n] (1-based; 0: no match), or NULL */
   EigmlEmotion emotion;
   float *distribution;
   gsize n_distribution;
@@ -43,6 +44,7 @@ eigml_selection_finalize (GObject *object)
   g_strfreev (self->ids);
   g_free (self->indices);
   g_free (self->parts);
+  g_free (self->lexical_ranks);
   g_free (self->distribution);
   g_clear_pointer (&self->intents, eigml_intents_unref);
   G_OBJECT_CLASS (eigml_selection_parent_class)->finalize (object);
@@ -60,12 +62,14 @@ eigml_selection_init (EigmlSelection *self)
   self->emotion = EIGML_EMOTION_NONE;
 }
 
-/* Takes @ids (n + 1, NULL-terminated), @indices, @parts, @distribution. */
+/* Takes @ids (n + 1, NULL-terminated), @indices, @parts, @lexical_ranks
+ * (nullable), @distribution. */
 EigmlSelection *
 eigml_selection_new_take (guint n,
                           char **ids,
                           guint *indices,
                           float *parts,
+                          guint *lexical_ranks,
                           EigmlEmotion emotion,
                           float *distribution,
                           gsize n_distribution,
@@ -77,6 +81,7 @@ eigml_selection_new_take (guint n,
   self->ids = ids;
   self->indices = indices;
   self->parts = parts;
+  self->lexical_ranks = lexical_ranks;
   self->emotion = emotion;
   self->distribution = distribution;
   self->n_distribution = n_distribution;
@@ -210,6 +215,28 @@ eigml_selection_get_s_int (EigmlSelection *self,
                            guint rank)
 {
   return part (self, rank, EIGML_SELECTION_S_INT);
+}
+
+/**
+ * eigml_selection_get_lexical_rank:
+ * @self: a selection
+ * @rank: 0 for the best sticker
+ *
+ * Returns: where the sticker stands in the lexical match of the dialogue's
+ *   words with the library's labels and keywords (1: the best match), or 0
+ *   when its words do not match (and for selections of given candidates,
+ *   which have no lexical match); [enum@Eigml.RankOrder] says how it counts
+ *   in the order
+ *
+ * Since: 1.0
+ */
+guint
+eigml_selection_get_lexical_rank (EigmlSelection *self,
+                                  guint rank)
+{
+  g_return_val_if_fail (EIGML_IS_SELECTION (self), 0);
+  g_return_val_if_fail (rank < self->n, 0);
+  return self->lexical_ranks != NULL ? self->lexical_ranks[rank] : 0;
 }
 
 /**

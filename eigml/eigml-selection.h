@@ -40,6 +40,9 @@ EIGML_AVAILABLE_IN_ALL
 float eigml_selection_get_s_int (EigmlSelection *self,
                                  guint rank);
 EIGML_AVAILABLE_IN_ALL
+guint eigml_selection_get_lexical_rank (EigmlSelection *self,
+                                        guint rank);
+EIGML_AVAILABLE_IN_ALL
 EigmlEmotion eigml_selection_get_emotion (EigmlSelection *self);
 EIGML_AVAILABLE_IN_ALL
 const float *eigml_selection_get_emotion_distribution (EigmlSelection *self,

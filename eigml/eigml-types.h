@@ -118,6 +118,31 @@ typedef enum
 } EigmlTruncation;
 
 /**
+ * EigmlRankOrder:
+ * @EIGML_RANK_ORDER_MODEL: by the full model's score alone
+ * @EIGML_RANK_ORDER_FUSED: reciprocal rank fusion of the full model's order
+ *   and the lexical match's (BM25 of the dialogue's words on the stickers'
+ *   labels and keywords): each sticker gets 1 / (60 + its rank by the
+ *   model) + 1 / (60 + its rank by the lexical match), the second term only
+ *   when its words match
+ * @EIGML_RANK_ORDER_LEXICAL: stickers whose words match first, by the
+ *   lexical match; the others after them, by the model (a baseline)
+ *
+ * How [method@Eigml.Ranker.select] and [method@Eigml.Ranker.rank_library]
+ * order the first stage's stickers of a whole-library ranking once the full
+ * model has scored them. Selections of given candidates are always in the
+ * model's order.
+ *
+ * Since: 1.0
+ */
+typedef enum
+{
+  EIGML_RANK_ORDER_MODEL,
+  EIGML_RANK_ORDER_FUSED,
+  EIGML_RANK_ORDER_LEXICAL,
+} EigmlRankOrder;
+
+/**
  * EigmlComponents:
  * @EIGML_COMPONENT_INTER: inter-modality emotion and intention alignment
  *   (L_emo, L_int; semantic alignment L_I2T + L_T2I is always on)

@@ -59,12 +59,16 @@ for (const relation of Eigml.Intents.get_relation_names()) {
     if (values.length > 0)
         print(`${relation}: ${values.join(', ')}`);
 }
-print('rank  score   sticker  label  (p_vl, s_emo, s_int)');
+// best first: the model's order fused with the match of the dialogue's
+// words on the stickers' labels and keywords ("words": the sticker's place
+// in that match, "-" when its words do not match; docs/bindings.md)
+print('rank  score   sticker  label  (p_vl, s_emo, s_int)  words');
 const chinese = /[\u4e00-\u9fff]/.test(turns.join(''));
 for (let rank = 0; rank < selection.get_n_results(); rank++) {
     const index = selection.get_sticker_index(rank);
     const label = library.get_label(index, chinese ? 'zh' : 'en') ?? '';
     const parts = [selection.get_p_vl(rank), selection.get_s_emo(rank), selection.get_s_int(rank)];
     print(`${String(rank + 1).padStart(4)}  ${selection.get_score(rank).toFixed(4)}  ` +
-        `${selection.get_sticker_id(rank)}  ${label}  (${parts.map(x => x.toFixed(3)).join(', ')})`);
+        `${selection.get_sticker_id(rank)}  ${label}  (${parts.map(x => x.toFixed(3)).join(', ')})  ` +
+        `${selection.get_lexical_rank(rank) || '-'}`);
 }

@@ -56,11 +56,16 @@ for relation in Eigml.Intents.get_relation_names():
     values = intents.get(relation) if intents else []
     if values:
         print("%s: %s" % (relation, ", ".join(values)))
-print("rank  score   sticker  label  (p_vl, s_emo, s_int)")
+# best first: the model's order fused with the match of the dialogue's
+# words on the stickers' labels and keywords ("words": the sticker's place
+# in that match, "-" when its words do not match; docs/bindings.md)
+print("rank  score   sticker  label  (p_vl, s_emo, s_int)  words")
 chinese = any("\u4e00" <= ch <= "\u9fff" for ch in "".join(args.turns))
 for rank in range(selection.get_n_results()):
     index = selection.get_sticker_index(rank)
     label = library.get_label(index, "zh" if chinese else "en") or ""
-    print("%4d  %.4f  %s  %s  (%.3f, %.3f, %.3f)" % (
+    words = selection.get_lexical_rank(rank)
+    print("%4d  %.4f  %s  %s  (%.3f, %.3f, %.3f)  %s" % (
         rank + 1, selection.get_score(rank), selection.get_sticker_id(rank), label,
-        selection.get_p_vl(rank), selection.get_s_emo(rank), selection.get_s_int(rank)))
+        selection.get_p_vl(rank), selection.get_s_emo(rank), selection.get_s_int(rank),
+        words if words else "-"))

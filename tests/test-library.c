@@ -774,6 +774,185 @@ test_lexical_first_stage (void)
   remove_all (dir);
 }
 
+/* fused expected order: 1/(60 + model rank) + 1/(60 + lexical rank) */
+typedef struct
+{
+  const char *id;
+  guint model_rank, lex_rank;
+  double fused;
+} Expect;
+
+static gint
+compare_expect_fused (gconstpointer a,
+                      gconstpointer b)
+{
+  const Expect *x = a, *y = b;
+
+  if (x->fused != y->fused)
+    return x->fused > y->fused ? -1 : 1;
+  return (gint) x->model_rank - (gint) y->model_rank;
+}
+
+static gint
+compare_expect_lexical (gconstpointer a,
+                        gconstpointer b)
+{
+  const Expect *x = a, *y = b;
+
+  if ((x->lex_rank != 0) != (y->lex_rank != 0))
+    return x->lex_rank != 0 ? -1 : 1;
+  if (x->lex_rank != y->lex_rank)
+    return (gint) x->lex_rank - (gint) y->lex_rank;
+  return (gint) x->model_rank - (gint) y->model_rank;
+}
+
+static void
+assert_order (EigmlRanker *ranker,
+              EigmlStickerLibrary *lib,
+              const char *const *turns,
+              EigmlSelection *sel,
+              const Expect *want,
+              guint n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree guint *idx = NULL;
+  g_autofree float *sc = NULL;
+  gsize n_res = 0;
+
+  g_assert_cmpuint (eigml_selection_get_n_results (sel), ==, n);
+  for (guint r = 0; r < n; r++)
+    {
+      g_assert_cmpstr (eigml_selection_get_sticker_id (sel, r), ==, want[r].id);
+      g_assert_cmpuint (eigml_selection_get_lexical_rank (sel, r), ==, want[r].lex_rank);
+    }
+  /* rank_library (eigml select --library) orders the same way */
+  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, n, &idx, &sc, &n_res, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_res, ==, n);
+  for (guint r = 0; r < n; r++)
+    {
+      g_assert_cmpstr (eigml_sticker_library_get_id (lib, idx[r]), ==, want[r].id);
+      g_assert_cmpfloat_with_epsilon (sc[r], eigml_selection_get_score (sel, r), 1e-5);
+    }
+}
+
+/* the final order of a whole-library selection: the model's, fused with
+ * the lexical match's (the default), or the lexical match's first; the
+ * scores stay the model's; stop words and single letters match nothing */
+static void
+test_rank_order (void)
+{
+  g_autofree char *dir = make_library ();
+  g_autofree char *file = g_build_filename (dir, "library.jsonl", NULL);
+  g_autofree char *vocab = g_build_filename (dir, "vocab.txt", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache", NULL);
+  g_autofree char *png_path = g_build_filename (dir, "img", "s05.png", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EigmlStickerLibrary) lib = eigml_sticker_library_new_from_file (file, &error);
+  g_autoptr (EigmlTokenizer) tok = eigml_tokenizer_new_from_file (vocab, &error);
+  g_autoptr (EigmlModel) model = tiny_model (9);
+  g_autoptr (EigmlRanker) ranker = eigml_ranker_new (model, tok);
+  /* two stickers match: s13 (咖啡: three terms, 咖 啡 咖啡) better than
+   * s07 (launch, rocket) */
+  const char *turns[] = { "happy cat", "let's launch the rocket, then 咖啡?", NULL };
+  g_autoptr (EigmlSelection) by_model = NULL, fused = NULL, lexical = NULL;
+  Expect want[N_STICKERS + 1];
+  guint n, seen_lex = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (eigml_ranker_set_library (ranker, lib, cache, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (eigml_ranker_get_order (ranker), ==, EIGML_RANK_ORDER_FUSED);
+  n = eigml_sticker_library_get_n_stickers (lib);
+  eigml_ranker_set_first_stage_size (ranker, n);
+
+  eigml_ranker_set_order (ranker, EIGML_RANK_ORDER_MODEL);
+  by_model = eigml_ranker_select (ranker, turns, NULL, n, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (eigml_selection_get_n_results (by_model), ==, n);
+  for (guint r = 0; r < n; r++)
+    {
+      const char *id = eigml_selection_get_sticker_id (by_model, r);
+      guint lex = eigml_selection_get_lexical_rank (by_model, r);
+
+      if (r > 0)
+        g_assert_cmpfloat (eigml_selection_get_score (by_model, r - 1), >=,
+                           eigml_selection_get_score (by_model, r));
+      if (g_str_equal (id, "s13"))
+        g_assert_cmpuint (lex, ==, 1);
+      else if (g_str_equal (id, "s07"))
+        g_assert_cmpuint (lex, ==, 2);
+      else
+        g_assert_cmpuint (lex, ==, 0);
+      seen_lex += lex != 0;
+      want[r] = (Expect) { id, r + 1, lex,
+                           1.0 / (60.0 + r + 1) + (lex ? 1.0 / (60.0 + lex) : 0.0) };
+    }
+  g_assert_cmpuint (seen_lex, ==, 2);
+  assert_order (ranker, lib, turns, by_model, want, n);
+
+  /* the default: fused; the matches rise, the scores are the model's */
+  eigml_ranker_set_order (ranker, EIGML_RANK_ORDER_FUSED);
+  fused = eigml_ranker_select (ranker, turns, NULL, n, &error);
+  g_assert_no_error (error);
+  qsort (want, n, sizeof (Expect), compare_expect_fused);
+  /* a match's 1/(60 + lexical rank) beats any model rank alone */
+  g_assert_true (want[0].lex_rank != 0 && want[1].lex_rank != 0);
+  assert_order (ranker, lib, turns, fused, want, n);
+  for (guint r = 0; r < n; r++)
+    for (guint m = 0; m < n; m++)
+      if (g_str_equal (eigml_selection_get_sticker_id (fused, r),
+                       eigml_selection_get_sticker_id (by_model, m)))
+        g_assert_cmpfloat (eigml_selection_get_score (fused, r), ==,
+                           eigml_selection_get_score (by_model, m));
+
+  eigml_ranker_set_order (ranker, EIGML_RANK_ORDER_LEXICAL);
+  lexical = eigml_ranker_select (ranker, turns, NULL, n, &error);
+  g_assert_no_error (error);
+  qsort (want, n, sizeof (Expect), compare_expect_lexical);
+  g_assert_cmpstr (want[0].id, ==, "s13");
+  g_assert_cmpstr (want[1].id, ==, "s07");
+  assert_order (ranker, lib, turns, lexical, want, n);
+
+  /* given candidates: the model's order, no lexical ranks */
+  {
+    const char *cands[] = { "s13", "s07", "s02", "s03", NULL };
+    g_autoptr (EigmlSelection) sel = eigml_ranker_select (ranker, turns, cands, 4, &error);
+
+    g_assert_no_error (error);
+    for (guint r = 0; r < 4; r++)
+      {
+        g_assert_cmpuint (eigml_selection_get_lexical_rank (sel, r), ==, 0);
+        if (r > 0)
+          g_assert_cmpfloat (eigml_selection_get_score (sel, r - 1), >=,
+                             eigml_selection_get_score (sel, r));
+      }
+  }
+
+  /* "to", "so" (flags' two-letter codes in emojibase) and single letters
+   * are not terms; "tonga" is */
+  g_assert_true (eigml_ranker_add_sticker (ranker, "tonga", png_path, "flag: Tonga TO SO i",
+                                           NULL, NULL, &error));
+  g_assert_no_error (error);
+  eigml_ranker_set_first_stage_size (ranker, n + 1);
+  for (guint k = 0; k < 2; k++)
+    {
+      const char *say[] = { k == 0 ? "I'm so happy to see you, i" : "Tonga!", NULL };
+      g_autoptr (EigmlSelection) sel = eigml_ranker_select (ranker, say, NULL, n + 1, &error);
+      gboolean found = FALSE;
+
+      g_assert_no_error (error);
+      for (guint r = 0; r < n + 1; r++)
+        if (g_str_equal (eigml_selection_get_sticker_id (sel, r), "tonga"))
+          {
+            g_assert_cmpuint (eigml_selection_get_lexical_rank (sel, r), ==, k == 0 ? 0 : 1);
+            found = TRUE;
+          }
+      g_assert_true (found);
+    }
+  remove_all (dir);
+}
+
 int
 main (int argc,
       char **argv)
@@ -784,6 +963,7 @@ main (int argc,
   g_test_add_func ("/cpu/library/rank", test_rank_library);
   g_test_add_func ("/cpu/library/select", test_select);
   g_test_add_func ("/cpu/library/lexical", test_lexical_first_stage);
+  g_test_add_func ("/cpu/library/order", test_rank_order);
   g_test_add_func ("/cpu/library/add-sticker", test_add_sticker);
   g_test_add_func ("/cpu/library/select-async", test_select_async);
   {

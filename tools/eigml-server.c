@@ -39,8 +39,11 @@ static gboolean
 load_model (EigmlServer *server,
             const char *backend_name,
             const char *intent_source_name,
+            const char *order_name,
             GError **error)
 {
+  g_autoptr (GEnumClass) orders = g_type_class_ref (EIGML_TYPE_RANK_ORDER);
+  GEnumValue *order = g_enum_get_value_by_nick (orders, order_name ? order_name : "fused");
   EigmlBackendKind backend = EIGML_BACKEND_AUTO;
   g_autoptr (EigmlTokenizer) tokenizer = NULL;
   g_autoptr (EigmlEmotionAnnotator) annotator = NULL;
@@ -50,6 +53,12 @@ load_model (EigmlServer *server,
 
   if (backend_name != NULL && !eigml_backend_kind_from_string (backend_name, &backend, error))
     return FALSE;
+  if (order == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--order is fused, model or lexical, not %s", order_name);
+      return FALSE;
+    }
   if (intent_source_name == NULL || g_str_equal (intent_source_name, "fallback"))
     intents = eigml_intent_source_new_fallback ();
   else if (!g_str_equal (intent_source_name, "none"))
@@ -76,6 +85,7 @@ load_model (EigmlServer *server,
   server->ranker = eigml_ranker_new (server->model, tokenizer);
   eigml_ranker_set_emotion_annotator (server->ranker, annotator);
   eigml_ranker_set_intent_source (server->ranker, intents);
+  eigml_ranker_set_order (server->ranker, (EigmlRankOrder) order->value);
   /* the sticker embeddings: from the cache, or computed now (once) */
   if (!eigml_ranker_set_library (server->ranker, library, NULL, NULL, error))
     return FALSE;
@@ -266,7 +276,7 @@ main (int argc,
   g_autoptr (GError) error = NULL;
   g_autofree char *host = NULL, *model = NULL, *library = NULL, *token = NULL;
   g_autofree char *cert = NULL, *key = NULL, *backend = NULL, *intent_source = NULL;
-  g_autofree char *url = NULL, *library_dir = NULL;
+  g_autofree char *url = NULL, *library_dir = NULL, *order = NULL;
   gint port = 8080, queue_size = 64, max_batch = 16, batch_wait_ms = 2;
   GOptionEntry entries[] = {
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, "the address to listen on (127.0.0.1)", "HOST" },
@@ -285,6 +295,9 @@ main (int argc,
     { "intent-source", 0, 0, G_OPTION_ARG_STRING, &intent_source,
       "the dialogues' intention knowledge: fallback (default) or none (docs/intent.md)",
       "NAME" },
+    { "order", 0, 0, G_OPTION_ARG_STRING, &order,
+      "the order of a whole-library selection: fused (default: the model's fused with the "
+      "lexical match of the words), model or lexical (docs/server.md)", "NAME" },
     { "queue-size", 0, 0, G_OPTION_ARG_INT, &queue_size,
       "select requests that may wait; past them, 503 (64)", "N" },
     { "max-batch", 0, 0, G_OPTION_ARG_INT, &max_batch,
@@ -346,7 +359,7 @@ main (int argc,
   server.sockets = g_ptr_array_new_with_free_func (g_object_unref);
   server.metrics = server_metrics_new ();
 
-  if (!load_model (&server, backend, intent_source, &error))
+  if (!load_model (&server, backend, intent_source, order, &error))
     {
       g_printerr ("eigml-server: %s\n", error->message);
       status = 1;

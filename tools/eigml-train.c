@@ -856,9 +856,11 @@ eigml_tool_select (int argc,
   g_autoptr (GOptionContext) options = g_option_context_new ("- rank stickers for a dialogue");
   g_autoptr (GError) error = NULL;
   g_autofree char *checkpoint = NULL, *stickers = NULL, *backend_name = NULL, *emotion = NULL;
-  g_autofree char *library_path = NULL;
+  g_autofree char *library_path = NULL, *order_name = NULL;
   g_autoptr (EigmlStickerLibrary) library = NULL;
   g_autofree char *intent_source_name = NULL;
+  g_autoptr (GEnumClass) orders = g_type_class_ref (EIGML_TYPE_RANK_ORDER);
+  GEnumValue *rank_order = NULL;
   g_auto (GStrv) turns = NULL;
   gint top = 10;
   gboolean json = FALSE;
@@ -877,6 +879,9 @@ eigml_tool_select (int argc,
     { "intent-source", 0, 0, G_OPTION_ARG_STRING, &intent_source_name,
       "the dialogue's intention knowledge: none or fallback (docs/intent.md); default: as the "
       "checkpoint was trained, else none", "NAME" },
+    { "order", 0, 0, G_OPTION_ARG_STRING, &order_name,
+      "with --library: fused (default: the model's order fused with the lexical match of the "
+      "words), model or lexical", "NAME" },
     { "top", 'n', 0, G_OPTION_ARG_INT, &top, "how many to print (10; 0: all)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
@@ -905,6 +910,12 @@ eigml_tool_select (int argc,
     {
       fprintf (stderr, "eigml select: --checkpoint DIR, --dialogue TEXT and one of --stickers DIR "
                        "or --library FILE are required\n");
+      return 2;
+    }
+  rank_order = g_enum_get_value_by_nick (orders, order_name ? order_name : "fused");
+  if (rank_order == NULL || (order_name != NULL && library_path == NULL))
+    {
+      fprintf (stderr, "eigml select: --order is fused, model or lexical, with --library\n");
       return 2;
     }
   if (!default_sources ("select", checkpoint, NULL, &intent_source_name))
@@ -967,6 +978,7 @@ eigml_tool_select (int argc,
     }
   ranker = eigml_ranker_new (model, tokenizer);
   eigml_ranker_set_intent_source (ranker, intent_source);
+  eigml_ranker_set_order (ranker, (EigmlRankOrder) rank_order->value);
   if (!has_emotion)
     {
       g_autoptr (EigmlEmotionAnnotator) annotator = eigml_emotion_annotator_new (&error);

@@ -51,6 +51,35 @@ eigml_lexical_free (EigmlLexical *self)
   g_free (self);
 }
 
+/* English function words that say nothing about a sticker, sorted (for
+ * bsearch). Several are also two-letter country codes that emojibase gives
+ * flags as keywords ("to": Tonga, "so": Somalia, "in": India), which
+ * typed chat would otherwise match. Written for Eigml. */
+static const char *const stop_words[] = {
+  "am", "an", "and", "are", "aren", "as", "at", "be", "been", "but", "by", "could", "did",
+  "didn", "do", "does", "doesn", "don", "for", "from", "had", "has", "have", "he", "her",
+  "him", "his", "how", "if", "im", "in", "into", "is", "isn", "it", "its", "just", "ll", "me",
+  "my", "not", "of", "on", "or", "our", "re", "she", "so", "than", "that", "the", "their",
+  "them", "then", "there", "these", "they", "this", "to", "too", "us", "ve", "was", "wasn",
+  "we", "were", "what", "when", "which", "who", "will", "with", "would", "you", "your"
+};
+
+static gint
+compare_word (gconstpointer key,
+              gconstpointer item)
+{
+  return strcmp (key, *(const char *const *) item);
+}
+
+/* a term the index leaves out: one ASCII letter or digit, or a stop word */
+static gboolean
+is_stop (const char *word,
+         gsize len)
+{
+  return len < 2 || bsearch (word, stop_words, G_N_ELEMENTS (stop_words), sizeof (char *),
+                             compare_word) != NULL;
+}
+
 static gboolean
 is_ideograph (gunichar c)
 {
@@ -75,7 +104,8 @@ eigml_lexical_terms (const char *text)
         g_string_append_c (word, g_ascii_tolower ((char) c));
       else if (word->len > 0)
         {
-          g_ptr_array_add (out, g_strndup (word->str, word->len));
+          if (!is_stop (word->str, word->len))
+            g_ptr_array_add (out, g_strndup (word->str, word->len));
           g_string_truncate (word, 0);
         }
       if (is_ideograph (c))

@@ -20,8 +20,9 @@ guint eigml_lexical_get_n_docs (EigmlLexical *self);
 /* BM25 (k1 1.2, b 0.75) of every document for @query into @scores
  * [n_docs]; returns how many are above zero. */
 guint eigml_lexical_score (EigmlLexical *self, const char *query, float *scores);
-/* The terms of @text: lowercased ASCII letter/digit runs, and each run of
- * CJK ideographs as its characters and its character bigrams. */
+/* The terms of @text: lowercased ASCII letter/digit runs but single
+ * characters and English function words ("the", "to", "so", ...), and each
+ * run of CJK ideographs as its characters and its character bigrams. */
 GPtrArray *eigml_lexical_terms (const char *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EigmlLexical, eigml_lexical_free)

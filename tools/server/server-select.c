@@ -98,6 +98,11 @@ selection_body (EigmlServer *server,
       add_float (b, "s_emo", eigml_selection_get_s_emo (sel, r));
       add_float (b, "s_int", eigml_selection_get_s_int (sel, r));
       add_float (b, "p_vl", eigml_selection_get_p_vl (sel, r));
+      json_builder_set_member_name (b, "lexical_rank");
+      if (eigml_selection_get_lexical_rank (sel, r) > 0)
+        json_builder_add_int_value (b, eigml_selection_get_lexical_rank (sel, r));
+      else
+        json_builder_add_null_value (b);
       json_builder_set_member_name (b, "sticker");
       server_add_sticker_json (b, server->library, index);
       json_builder_end_object (b);
