@@ -186,6 +186,7 @@ async function waitForStickers(page, text) {
         src: new URL(img.src).pathname,
         tag: b.tagName,
         name: b.getAttribute('aria-label'),
+        words: b.querySelector('[data-testid="sticker-words"]')?.textContent ?? null,
       };
     }),
     emotion: document.querySelector('[data-testid="emotion-label"]').textContent,
@@ -213,7 +214,9 @@ async function serverOrder(url, body) {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   });
   const answer = await r.json().catch(() => null);
-  return answer && Array.isArray(answer.results) ? answer.results.map((x) => String(x.sticker_id)) : null;
+  return answer && Array.isArray(answer.results)
+    ? answer.results.map((x) => ({ id: String(x.sticker_id), lexicalRank: x.lexical_rank }))
+    : null;
 }
 
 function checkStickers(shown, lang, what, order) {
@@ -237,8 +240,11 @@ function checkStickers(shown, lang, what, order) {
      `${what}: every sticker shows its score`, stickers.map((s) => [s.score, s.scoreText]));
   // best first is the server's order (the model's fused with the lexical
   // match, docs/server.md), not necessarily by score
-  equal(stickers.map((s) => s.id), order ? order.slice(0, stickers.length) : null,
+  equal(stickers.map((s) => s.id), order ? order.slice(0, stickers.length).map((x) => x.id) : null,
         `${what}: best first, in the server's order`);
+  equal(stickers.map((s) => s.words),
+        order ? order.slice(0, stickers.length).map((x) => (x.lexicalRank ? `words #${x.lexicalRank}` : null)) : null,
+        `${what}: the stickers whose words match the dialogue's say so, with their lexical rank`);
   const emotions = ['好', '乐', '哀', '怒', '惧', '恶', '惊', 'none'];
   ok(emotions.includes(shown.emotion), `${what}: the dialogue's emotion is shown`, { emotion: shown.emotion });
   equal(shown.emotionRows, 7, `${what}: the emotion distribution has 7 rows`);
