@@ -146,7 +146,7 @@ eigml_ranker_init (EigmlRanker *self)
   self->truncation = EIGML_TRUNCATION_KEEP_RECENT;
   self->first_stage = 64;
   self->lexical_share = 64;
-  self->order = EIGML_RANK_ORDER_FUSED;
+  self->order = EIGML_RANK_ORDER_LEXICAL;
   g_mutex_init (&self->lock);
 }
 
@@ -1120,16 +1120,17 @@ eigml_ranker_get_order (EigmlRanker *self)
  * eigml_ranker_set_order:
  * @self: a ranker
  * @order: the order of a whole-library ranking (default
- *   %EIGML_RANK_ORDER_FUSED)
+ *   %EIGML_RANK_ORDER_LEXICAL)
  *
  * How [method@Eigml.Ranker.select] (without candidates) and
  * [method@Eigml.Ranker.rank_library] order the first stage's stickers once
- * the full model has scored them. The default fuses the model's order with
- * the lexical match of the dialogue's words on the stickers' labels and
- * keywords ([enum@Eigml.RankOrder]): a small model trained from scratch
- * ranks typed chat poorly on its own, and the library's words are strong
- * evidence (docs/results.md, "Typed dialogues"). The scores stay the
- * model's, so a fused order need not be by score;
+ * the full model has scored them ([enum@Eigml.RankOrder]). The default puts
+ * the stickers whose labels or keywords match the dialogue's words first,
+ * in the order of that match, and the others after them by the model's
+ * score: the small default model, trained from scratch, orders typed chat
+ * poorly on its own, and the library's words are strong evidence
+ * (docs/results.md, "Typed dialogues", measures the three orders). The
+ * scores stay the model's, so the order need not be by score;
  * [method@Eigml.Selection.get_lexical_rank] says where each sticker stands
  * in the lexical match.
  *
@@ -1688,8 +1689,8 @@ make_selection (EigmlRanker *self,
   float *parts = g_new (float, (gsize) n * EIGML_SELECTION_N_PARTS);
   guint *lex_ranks = q->lex_ranks != NULL ? g_new (guint, n) : NULL;
 
-  /* best first (by score, or fused with the lexical match for a
-   * whole-library query); ties keep the candidates' order */
+  /* best first (by score, or with the lexical match for a whole-library
+   * query: set_order); ties keep the candidates' order */
   order_candidates (order, q->parts + EIGML_SELECTION_SCORE, EIGML_SELECTION_N_PARTS,
                     q->lex_ranks, q->n_cand, final);
   for (guint r = 0; r < n; r++)

@@ -126,7 +126,7 @@ typedef enum
  *   model) + 1 / (60 + its rank by the lexical match), the second term only
  *   when its words match
  * @EIGML_RANK_ORDER_LEXICAL: stickers whose words match first, by the
- *   lexical match; the others after them, by the model (a baseline)
+ *   lexical match; the others after them, by the model (the default)
  *
  * How [method@Eigml.Ranker.select] and [method@Eigml.Ranker.rank_library]
  * order the first stage's stickers of a whole-library ranking once the full

@@ -59,9 +59,9 @@ for (const relation of Eigml.Intents.get_relation_names()) {
     if (values.length > 0)
         print(`${relation}: ${values.join(', ')}`);
 }
-// best first: the model's order fused with the match of the dialogue's
-// words on the stickers' labels and keywords ("words": the sticker's place
-// in that match, "-" when its words do not match; docs/bindings.md)
+// best first: the stickers whose labels or keywords match the dialogue's
+// words, by that match ("words": the sticker's place in it), then the
+// others ("-") by score (docs/bindings.md)
 print('rank  score   sticker  label  (p_vl, s_emo, s_int)  words');
 const chinese = /[\u4e00-\u9fff]/.test(turns.join(''));
 for (let rank = 0; rank < selection.get_n_results(); rank++) {

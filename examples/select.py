@@ -56,9 +56,9 @@ for relation in Eigml.Intents.get_relation_names():
     values = intents.get(relation) if intents else []
     if values:
         print("%s: %s" % (relation, ", ".join(values)))
-# best first: the model's order fused with the match of the dialogue's
-# words on the stickers' labels and keywords ("words": the sticker's place
-# in that match, "-" when its words do not match; docs/bindings.md)
+# best first: the stickers whose labels or keywords match the dialogue's
+# words, by that match ("words": the sticker's place in it), then the
+# others ("-") by score (docs/bindings.md)
 print("rank  score   sticker  label  (p_vl, s_emo, s_int)  words")
 chinese = any("\u4e00" <= ch <= "\u9fff" for ch in "".join(args.turns))
 for rank in range(selection.get_n_results()):

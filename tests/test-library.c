@@ -837,7 +837,7 @@ assert_order (EigmlRanker *ranker,
 }
 
 /* the final order of a whole-library selection: the model's, fused with
- * the lexical match's (the default), or the lexical match's first; the
+ * the lexical match's, or the lexical match's first (the default); the
  * scores stay the model's; stop words and single letters match nothing */
 static void
 test_rank_order (void)
@@ -862,7 +862,7 @@ test_rank_order (void)
   g_assert_no_error (error);
   g_assert_true (eigml_ranker_set_library (ranker, lib, cache, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (eigml_ranker_get_order (ranker), ==, EIGML_RANK_ORDER_FUSED);
+  g_assert_cmpint (eigml_ranker_get_order (ranker), ==, EIGML_RANK_ORDER_LEXICAL);
   n = eigml_sticker_library_get_n_stickers (lib);
   eigml_ranker_set_first_stage_size (ranker, n);
 
@@ -891,7 +891,7 @@ test_rank_order (void)
   g_assert_cmpuint (seen_lex, ==, 2);
   assert_order (ranker, lib, turns, by_model, want, n);
 
-  /* the default: fused; the matches rise, the scores are the model's */
+  /* fused: the matches rise, the scores are the model's */
   eigml_ranker_set_order (ranker, EIGML_RANK_ORDER_FUSED);
   fused = eigml_ranker_select (ranker, turns, NULL, n, &error);
   g_assert_no_error (error);
@@ -950,6 +950,55 @@ test_rank_order (void)
           }
       g_assert_true (found);
     }
+
+  /* negation: "好开心" is not "不开心", "so happy" is not "not happy" */
+  g_assert_true (eigml_ranker_add_sticker (ranker, "glad", png_path, "happy face", "开心", NULL,
+                                           &error));
+  g_assert_true (eigml_ranker_add_sticker (ranker, "sulk", png_path, "not happy", "不开心", NULL,
+                                           &error));
+  g_assert_no_error (error);
+  eigml_ranker_set_first_stage_size (ranker, n + 3);
+  {
+    const struct
+    {
+      const char *text, *matches, *not_matching;
+    } negation[] = {
+      { "今天好开心！", "glad", "sulk" },
+      { "今天不开心", "sulk", "glad" },
+      { "I'm so happy today", "glad", "sulk" },
+      { "I am not happy. Really.", "sulk", "glad" },
+      { "I don't feel happy", "sulk", "glad" },
+    };
+
+    for (guint k = 0; k < G_N_ELEMENTS (negation); k++)
+      {
+        const char *say[] = { negation[k].text, NULL };
+        g_autoptr (EigmlSelection) sel = eigml_ranker_select (ranker, say, NULL, n + 3, &error);
+        guint seen = 0;
+
+        g_assert_no_error (error);
+        g_assert_cmpuint (eigml_selection_get_n_results (sel), ==, n + 3);
+        for (guint r = 0; r < n + 3; r++)
+          {
+            const char *id = eigml_selection_get_sticker_id (sel, r);
+            guint lex = eigml_selection_get_lexical_rank (sel, r);
+
+            if (g_str_equal (id, negation[k].matches))
+              {
+                if (lex != 1)
+                  g_error ("\"%s\": %s has lexical rank %u, not 1", say[0], id, lex);
+                seen++;
+              }
+            else if (g_str_equal (id, negation[k].not_matching))
+              {
+                if (lex != 0)
+                  g_error ("\"%s\": %s matches (lexical rank %u)", say[0], id, lex);
+                seen++;
+              }
+          }
+        g_assert_cmpuint (seen, ==, 2);
+      }
+  }
   remove_all (dir);
 }
 

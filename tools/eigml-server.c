@@ -43,7 +43,7 @@ load_model (EigmlServer *server,
             GError **error)
 {
   g_autoptr (GEnumClass) orders = g_type_class_ref (EIGML_TYPE_RANK_ORDER);
-  GEnumValue *order = g_enum_get_value_by_nick (orders, order_name ? order_name : "fused");
+  GEnumValue *order = g_enum_get_value_by_nick (orders, order_name ? order_name : "lexical");
   EigmlBackendKind backend = EIGML_BACKEND_AUTO;
   g_autoptr (EigmlTokenizer) tokenizer = NULL;
   g_autoptr (EigmlEmotionAnnotator) annotator = NULL;
@@ -56,7 +56,7 @@ load_model (EigmlServer *server,
   if (order == NULL)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--order is fused, model or lexical, not %s", order_name);
+                   "--order is lexical, fused or model, not %s", order_name);
       return FALSE;
     }
   if (intent_source_name == NULL || g_str_equal (intent_source_name, "fallback"))
@@ -296,8 +296,8 @@ main (int argc,
       "the dialogues' intention knowledge: fallback (default) or none (docs/intent.md)",
       "NAME" },
     { "order", 0, 0, G_OPTION_ARG_STRING, &order,
-      "the order of a whole-library selection: fused (default: the model's fused with the "
-      "lexical match of the words), model or lexical (docs/server.md)", "NAME" },
+      "the order of a whole-library selection: lexical (default: the stickers whose words "
+      "match first), fused (with the model's) or model (docs/server.md)", "NAME" },
     { "queue-size", 0, 0, G_OPTION_ARG_INT, &queue_size,
       "select requests that may wait; past them, 503 (64)", "N" },
     { "max-batch", 0, 0, G_OPTION_ARG_INT, &max_batch,

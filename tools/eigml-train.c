@@ -880,8 +880,8 @@ eigml_tool_select (int argc,
       "the dialogue's intention knowledge: none or fallback (docs/intent.md); default: as the "
       "checkpoint was trained, else none", "NAME" },
     { "order", 0, 0, G_OPTION_ARG_STRING, &order_name,
-      "with --library: fused (default: the model's order fused with the lexical match of the "
-      "words), model or lexical", "NAME" },
+      "with --library: lexical (default: the stickers whose words match first, then by score), "
+      "fused (the two ranks fused) or model (by score)", "NAME" },
     { "top", 'n', 0, G_OPTION_ARG_INT, &top, "how many to print (10; 0: all)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &backend_name, "auto, cpu or vulkan", "NAME" },
@@ -912,10 +912,10 @@ eigml_tool_select (int argc,
                        "or --library FILE are required\n");
       return 2;
     }
-  rank_order = g_enum_get_value_by_nick (orders, order_name ? order_name : "fused");
+  rank_order = g_enum_get_value_by_nick (orders, order_name ? order_name : "lexical");
   if (rank_order == NULL || (order_name != NULL && library_path == NULL))
     {
-      fprintf (stderr, "eigml select: --order is fused, model or lexical, with --library\n");
+      fprintf (stderr, "eigml select: --order is lexical, fused or model, with --library\n");
       return 2;
     }
   if (!default_sources ("select", checkpoint, NULL, &intent_source_name))

@@ -87,12 +87,55 @@ is_ideograph (gunichar c)
          (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0xF900 && c <= 0xFAFF);
 }
 
+/* Negation: the words a negator governs are other terms than the same
+ * words unnegated ("不开心" is not "开心", "not happy" is not "happy"), so
+ * that a dialogue saying one does not match stickers that say the other.
+ * A Chinese negator marks the next two characters of its run, an English
+ * one the words after it up to the end of the clause (punctuation or
+ * "but"), as sentiment analysis has long done (Das and Chen, 2001; Pang,
+ * Lee and Vaithyanathan, 2002); marked terms get NEGATED in front. */
+#define NEGATED "\u00ac"
+
+static gboolean
+is_chinese_negator (gunichar c)
+{
+  return c == 0x4E0D /* 不 */ || c == 0x6CA1 /* 没 */ || c == 0x522B /* 别 */ ||
+         c == 0x672A /* 未 */ || c == 0x65E0 /* 无 */ || c == 0x83AB /* 莫 */ ||
+         c == 0x52FF /* 勿 */;
+}
+
+static gboolean
+is_english_negator (const char *word)
+{
+  static const char *const negators[] = { "no", "not", "never", "don", "didn", "doesn",
+                                          "isn", "wasn", "aren", "nothing", NULL };
+
+  return g_strv_contains (negators, word);
+}
+
+/* @n bytes of @a, then @m of @b, marked when @negated */
+static char *
+term (gboolean negated,
+      const char *a,
+      gsize n,
+      const char *b,
+      gsize m)
+{
+  GString *t = g_string_new (negated ? NEGATED : NULL);
+
+  g_string_append_len (t, a, n);
+  g_string_append_len (t, b, m);
+  return g_string_free (t, FALSE);
+}
+
 GPtrArray *
 eigml_lexical_terms (const char *text)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GString) word = g_string_new (NULL);
   gunichar prev = 0;
+  gboolean prev_negated = FALSE, english_negation = FALSE;
+  guint scope = 0;   /* characters of the run a Chinese negator still governs */
 
   if (text == NULL || !g_utf8_validate (text, -1, NULL))
     return out;
@@ -104,27 +147,43 @@ eigml_lexical_terms (const char *text)
         g_string_append_c (word, g_ascii_tolower ((char) c));
       else if (word->len > 0)
         {
-          if (!is_stop (word->str, word->len))
-            g_ptr_array_add (out, g_strndup (word->str, word->len));
+          gboolean negator = is_english_negator (word->str);
+
+          if (g_str_equal (word->str, "but"))
+            english_negation = FALSE;
+          else if (!is_stop (word->str, word->len))
+            g_ptr_array_add (out, term (english_negation && !negator, word->str, word->len,
+                                        NULL, 0));
+          english_negation |= negator;
           g_string_truncate (word, 0);
         }
+      /* a sentence's end ends an English negation's reach */
+      if (c == '.' || c == '!' || c == '?' || c == ',' || c == ';' || c == '\n' ||
+          c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF0C)
+        english_negation = FALSE;
       if (is_ideograph (c))
         {
-          char buf[12];
-          gint n = g_unichar_to_utf8 (c, buf);
+          char cur[8], before[8];
+          gint n = g_unichar_to_utf8 (c, cur);
+          gboolean negated = scope > 0;
 
-          g_ptr_array_add (out, g_strndup (buf, n));
+          g_ptr_array_add (out, term (negated, cur, n, NULL, 0));
           if (prev != 0)
             {
-              gint m = g_unichar_to_utf8 (prev, buf);
+              gint m = g_unichar_to_utf8 (prev, before);
 
-              m += g_unichar_to_utf8 (c, buf + m);
-              g_ptr_array_add (out, g_strndup (buf, m));
+              g_ptr_array_add (out, term (negated && prev_negated, before, m, cur, n));
             }
+          scope = is_chinese_negator (c) ? 2 : scope > 0 ? scope - 1 : 0;
           prev = c;
+          prev_negated = negated;
         }
       else
-        prev = 0;
+        {
+          prev = 0;
+          prev_negated = FALSE;
+          scope = 0;
+        }
       if (c == 0)
         break;
     }

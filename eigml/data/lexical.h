@@ -22,7 +22,10 @@ guint eigml_lexical_get_n_docs (EigmlLexical *self);
 guint eigml_lexical_score (EigmlLexical *self, const char *query, float *scores);
 /* The terms of @text: lowercased ASCII letter/digit runs but single
  * characters and English function words ("the", "to", "so", ...), and each
- * run of CJK ideographs as its characters and its character bigrams. */
+ * run of CJK ideographs as its characters and its character bigrams. The
+ * words a negator governs (the next two characters after 不 没 别 未 无 莫
+ * 勿; the words after "not", "no", "never", "don't", ... to the end of the
+ * clause) are marked as negated: other terms than the same words plain. */
 GPtrArray *eigml_lexical_terms (const char *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EigmlLexical, eigml_lexical_free)

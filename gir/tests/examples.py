@@ -4,10 +4,10 @@
 and examples/select.js (gjs), run as a user runs them, against the
 committed default model (data/default-model) and a small library written
 here (fixture.py). Checks what they print: the dialogue's emotion, the
-intention, and the best stickers in the ranker's order (the model's fused
-with the lexical match: by score among the stickers whose words do not
-match), with scores in [0, 1], their lexical ranks and labels in the
-dialogue's language. Prints TAP."""
+intention, and the best stickers in the ranker's order (the stickers whose
+words match the dialogue's first, by their lexical rank, then the others by
+score), with scores in [0, 1] and labels in the dialogue's language. Prints
+TAP."""
 
 import os
 import re
@@ -53,10 +53,14 @@ def check_output(p, turns, chinese, emotion):
     scores = [float(r.group(2)) for r in rows]
     assert [int(r.group(1)) for r in rows] == [1, 2, 3, 4], p.stdout
     assert all(0.0 <= s <= 1.0 for s in scores), scores
-    # stickers whose words do not match the dialogue's are in the model's
-    # order; a match may rise above them (reciprocal rank fusion)
-    plain = [s for s, r in zip(scores, rows) if r.group(8) == "-"]
-    assert plain == sorted(plain, reverse=True), (scores, [r.group(8) for r in rows])
+    # the default order: the matches first, by lexical rank; then the
+    # stickers whose words do not match, by score
+    words = [r.group(8) for r in rows]
+    matched = [int(w) for w in words if w != "-"]
+    plain = [s for s, w in zip(scores, words) if w == "-"]
+    assert words == [str(m) for m in matched] + ["-"] * len(plain), words
+    assert matched == sorted(matched), words
+    assert plain == sorted(plain, reverse=True), (scores, words)
     want = api_order(turns)
     assert [(r.group(3), r.group(8)) for r in rows] == want, (p.stdout, want)
     for r in rows:

@@ -238,8 +238,8 @@ function checkStickers(shown, lang, what, order) {
      `${what}: images come from /v1/stickers/{id}/image`);
   ok(stickers.every((s) => Number.isFinite(s.score) && s.scoreText === s.score.toFixed(3)),
      `${what}: every sticker shows its score`, stickers.map((s) => [s.score, s.scoreText]));
-  // best first is the server's order (the model's fused with the lexical
-  // match, docs/server.md), not necessarily by score
+  // best first is the server's order (the lexical match first, then the
+  // model's score, docs/server.md), not necessarily by score
   equal(stickers.map((s) => s.id), order ? order.slice(0, stickers.length).map((x) => x.id) : null,
         `${what}: best first, in the server's order`);
   equal(stickers.map((s) => s.words),

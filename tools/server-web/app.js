@@ -317,15 +317,15 @@ function renderSticker(result, info, lang, rank) {
     span.title = title;
     return span;
   });
-  // The order fuses the score with the match of the dialogue's words on the
-  // sticker's labels and keywords (docs/server.md): say when it matched.
+  // The stickers whose labels or keywords match the dialogue's words come
+  // first (docs/server.md): say when it matched.
   if (Number.isInteger(result.lexical_rank) && result.lexical_rank > 0) {
     const words = document.createElement('span');
     words.className = 'sticker-words';
     words.dataset.testid = 'sticker-words';
     words.textContent = `words #${result.lexical_rank}`;
     words.title = 'Its label or keywords match the dialogue\u2019s words ' +
-      `(#${result.lexical_rank} of the matches); the order counts this with the score`;
+      `(#${result.lexical_rank} of the matches); matches come first`;
     parts.push(words);
   }
   partsEl.replaceChildren(...parts);
