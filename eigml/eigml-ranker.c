@@ -1403,6 +1403,10 @@ first_stage_candidates (EigmlRanker *self,
  * @indices: (out) (array length=n_results) (transfer full): the best
  *   stickers' library indices, best first
  * @scores: (out) (array length=n_results) (transfer full): their scores
+ * @lexical_ranks: (out) (optional) (array length=n_results) (transfer full):
+ *   where each stands in the lexical match of the dialogue's words (1: the
+ *   best match; 0: its words do not match), as
+ *   [method@Eigml.Selection.get_lexical_rank]
  * @n_results: (out): min(@top_k, library size)
  * @error: return location for a #GError
  *
@@ -1423,6 +1427,7 @@ eigml_ranker_rank_library (EigmlRanker *self,
                            guint top_k,
                            guint **indices,
                            float **scores,
+                           guint **lexical_ranks,
                            gsize *n_results,
                            GError **error)
 {
@@ -1440,6 +1445,8 @@ eigml_ranker_rank_library (EigmlRanker *self,
   *indices = NULL;
   *scores = NULL;
   *n_results = 0;
+  if (lexical_ranks != NULL)
+    *lexical_ranks = NULL;
   if (self->library == NULL)
     {
       g_set_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT,
@@ -1477,10 +1484,14 @@ eigml_ranker_rank_library (EigmlRanker *self,
   *n_results = MIN (top_k, K);
   *indices = g_new (guint, *n_results);
   *scores = g_new (float, *n_results);
+  if (lexical_ranks != NULL)
+    *lexical_ranks = g_new (guint, MAX (*n_results, 1));
   for (gsize i = 0; i < *n_results; i++)
     {
       (*indices)[i] = hits[final[i]].index;
       (*scores)[i] = full[final[i]];
+      if (lexical_ranks != NULL)
+        (*lexical_ranks)[i] = lex_ranks[final[i]];
     }
   return TRUE;
 }

@@ -115,6 +115,7 @@ gboolean eigml_ranker_rank_library (EigmlRanker *self,
                                     guint top_k,
                                     guint **indices,
                                     float **scores,
+                                    guint **lexical_ranks,
                                     gsize *n_results,
                                     GError **error);
 

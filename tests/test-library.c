@@ -250,7 +250,8 @@ test_rank_library (void)
 
   g_assert_no_error (error);
   /* no library yet */
-  g_assert_false (eigml_ranker_rank_library (ranker, turns, NULL, 0, 5, &idx, &sc, &n, &error));
+  g_assert_false (eigml_ranker_rank_library (ranker, turns, NULL, 0, 5, &idx, &sc, NULL, &n,
+                                              &error));
   g_assert_error (error, EIGML_ERROR, EIGML_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
@@ -261,7 +262,8 @@ test_rank_library (void)
   /* the first stage keeping every sticker: the result is exhaustive
    * scoring's top 5 */
   eigml_ranker_set_first_stage_size (ranker, N_STICKERS);
-  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 5, &idx, &sc, &n, &error));
+  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 5, &idx, &sc, NULL, &n,
+                                             &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 5);
   {
@@ -290,7 +292,8 @@ test_rank_library (void)
 
   /* a small first stage: scores are the full model's, best first */
   eigml_ranker_set_first_stage_size (ranker, 8);
-  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 3, &idx, &sc, &n, &error));
+  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 3, &idx, &sc, NULL, &n,
+                                             &error));
   g_assert_cmpuint (n, ==, 3);
   g_assert_true (sc[0] >= sc[1] && sc[1] >= sc[2]);
   {
@@ -298,7 +301,7 @@ test_rank_library (void)
     g_autofree float *bad_sc = NULL;
     gsize bad_n = 0;
 
-    g_assert_false (eigml_ranker_rank_library (ranker, turns, NULL, 0, 0, &bad_idx, &bad_sc,
+    g_assert_false (eigml_ranker_rank_library (ranker, turns, NULL, 0, 0, &bad_idx, &bad_sc, NULL,
                                                &bad_n, &error));
     g_assert_nonnull (strstr (error->message, "top_k"));
     g_clear_error (&error);
@@ -317,7 +320,7 @@ test_rank_library (void)
     g_assert_true (eigml_ranker_set_library (r2, lib, cache, NULL, &error));
     g_assert_true (eigml_ranker_get_library_from_cache (r2));
     eigml_ranker_set_first_stage_size (r2, 8);
-    g_assert_true (eigml_ranker_rank_library (r2, turns, NULL, 0, 3, &i2, &s2, &n2, &error));
+    g_assert_true (eigml_ranker_rank_library (r2, turns, NULL, 0, 3, &i2, &s2, NULL, &n2, &error));
     g_assert_cmpmem (i2, n2 * sizeof (guint), idx, n * sizeof (guint));
     g_assert_cmpmem (s2, n2 * sizeof (float), sc, n * sizeof (float));
     g_assert_true (eigml_ranker_set_library (r3, lib, cache, NULL, &error));
@@ -740,7 +743,8 @@ test_lexical_first_stage (void)
       if (!found)
         g_error ("\"%s\": %s not in the lexical first stage", cases[i].text, cases[i].want);
       /* rank_library (eigml select) has the same first stage */
-      g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 2, &idx, &sc, &n, &error));
+      g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, 2, &idx, &sc, NULL, &n,
+                                                 &error));
       g_assert_no_error (error);
       g_assert_true (g_str_equal (eigml_sticker_library_get_id (lib, idx[0]), cases[i].want) ||
                      g_str_equal (eigml_sticker_library_get_id (lib, idx[1]), cases[i].want));
@@ -815,7 +819,7 @@ assert_order (EigmlRanker *ranker,
               guint n)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree guint *idx = NULL;
+  g_autofree guint *idx = NULL, *lex = NULL;
   g_autofree float *sc = NULL;
   gsize n_res = 0;
 
@@ -826,13 +830,15 @@ assert_order (EigmlRanker *ranker,
       g_assert_cmpuint (eigml_selection_get_lexical_rank (sel, r), ==, want[r].lex_rank);
     }
   /* rank_library (eigml select --library) orders the same way */
-  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, n, &idx, &sc, &n_res, &error));
+  g_assert_true (eigml_ranker_rank_library (ranker, turns, NULL, 0, n, &idx, &sc, &lex, &n_res,
+                                             &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n_res, ==, n);
   for (guint r = 0; r < n; r++)
     {
       g_assert_cmpstr (eigml_sticker_library_get_id (lib, idx[r]), ==, want[r].id);
       g_assert_cmpfloat_with_epsilon (sc[r], eigml_selection_get_score (sel, r), 1e-5);
+      g_assert_cmpuint (lex[r], ==, want[r].lex_rank);
     }
 }
 

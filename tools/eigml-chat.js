@@ -377,6 +377,7 @@ class ChatWindow {
                         this.library.get_label(index, chinese ? 'en' : 'zh') ?? '',
                     emotion: this.library.get_emotion(index),
                     score: selection.get_score(rank),
+                    words: selection.get_lexical_rank(rank),
                 };
                 s.button = this._stickerButton(s, selection, rank);
                 this.flow.append(s.button);
@@ -399,7 +400,8 @@ class ChatWindow {
             tooltip_text: `${s.id}${s.emotion ? ` · ${s.emotion}` : ''}\n` +
                 `score ${s.score.toFixed(4)} = p_vl ${selection.get_p_vl(rank).toFixed(3)}, ` +
                 `s_emo ${selection.get_s_emo(rank).toFixed(3)}, ` +
-                `s_int ${selection.get_s_int(rank).toFixed(3)}`});
+                `s_int ${selection.get_s_int(rank).toFixed(3)}` +
+                (s.words ? `\nits words match the dialogue's (#${s.words}): matches come first` : '')});
         button.connect('clicked', () => this.sendSticker(s));
         return button;
     }
@@ -532,8 +534,17 @@ async function selfTest(chat) {
                 assert(s.label === chat.library.get_label(s.index, chinese ? 'zh' : 'en'),
                     `${s.id}: label ${s.label} is not the ${chinese ? 'Chinese' : 'English'} one`);
             }
-            for (let k = 1; k < chat.suggestions.length; k++)
-                assert(chat.suggestions[k].score <= chat.suggestions[k - 1].score, 'not best first');
+            // best first: the stickers whose words match the dialogue's, by
+            // their lexical rank, then the others by score
+            const words = chat.suggestions.map(s => s.words);
+            const matched = words.filter(w => w > 0);
+            assert(words.every((w, k) => k < matched.length ? w > 0 : w === 0),
+                `matches not first: ${words}`);
+            for (let k = 1; k < chat.suggestions.length; k++) {
+                const [a, b] = [chat.suggestions[k - 1], chat.suggestions[k]];
+                assert(b.words > 0 ? b.words > a.words : a.words > 0 || b.score <= a.score,
+                    `not best first: ${words} / ${chat.suggestions.map(s => s.score)}`);
+            }
             assert(chat.suggestionsHeader.label.startsWith('Emotion: ') &&
                 chat.suggestionsHeader.label.includes(chat.emotionLabel), chat.suggestionsHeader.label);
             print(`# ${chat.suggestionsHeader.label} | ` +

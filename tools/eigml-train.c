@@ -788,7 +788,8 @@ compare_strings (gconstpointer a,
 }
 
 /* rank, score, sticker (and its id, emotion and labels from a library);
- * @scores are indexed by @order[i] unless @scores_in_order */
+ * @scores are indexed by @order[i] unless @scores_in_order; @lex (with a
+ * library, in order): the stickers' lexical ranks, 0 for no match */
 static void
 print_ranked (gboolean json,
               GPtrArray *paths,
@@ -796,6 +797,7 @@ print_ranked (gboolean json,
               const float *scores,
               gsize n,
               EigmlStickerLibrary *library,
+              const guint *lex,
               gboolean scores_in_order)
 {
   if (json)
@@ -819,6 +821,14 @@ print_ranked (gboolean json,
           json_builder_add_string_value (b, g_ptr_array_index (paths, order[i]));
           json_builder_set_member_name (b, "score");
           json_builder_add_double_value (b, scores[scores_in_order ? i : order[i]]);
+          if (lex != NULL)
+            {
+              json_builder_set_member_name (b, "lexical_rank");
+              if (lex[i] > 0)
+                json_builder_add_int_value (b, lex[i]);
+              else
+                json_builder_add_null_value (b);
+            }
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -828,7 +838,7 @@ print_ranked (gboolean json,
       printf ("%s\n", text);
       return;
     }
-  printf (library ? "rank  score   sticker  emotion  label\n" : "rank  score   sticker\n");
+  printf (library ? "rank  score   words  sticker  emotion  label\n" : "rank  score   sticker\n");
   for (gsize i = 0; i < n; i++)
     {
       float score = scores[scores_in_order ? i : order[i]];
@@ -839,7 +849,9 @@ print_ranked (gboolean json,
           const char *zh = eigml_sticker_library_get_label (library, order[i], "zh");
           const char *en = eigml_sticker_library_get_label (library, order[i], "en");
 
-          printf ("%4" G_GSIZE_FORMAT "  %.4f  %s  %s  %s%s%s\n", i + 1, score,
+          g_autofree char *words = lex && lex[i] ? g_strdup_printf ("%u", lex[i]) : g_strdup ("-");
+
+          printf ("%4" G_GSIZE_FORMAT "  %.4f  %5s  %s  %s  %s%s%s\n", i + 1, score, words,
                   eigml_sticker_library_get_id (library, order[i]), emo ? emo : "-",
                   zh ? zh : "", zh && en ? " / " : "", en ? en : "");
         }
@@ -996,7 +1008,7 @@ eigml_tool_select (int argc,
     }
   if (library != NULL)
     {
-      g_autofree guint *idx = NULL;
+      g_autofree guint *idx = NULL, *lex = NULL;
       gsize n_res = 0;
 
       if (top <= 0)
@@ -1004,7 +1016,7 @@ eigml_tool_select (int argc,
       if (!eigml_ranker_set_library (ranker, library, NULL, NULL, &error) ||
           !eigml_ranker_rank_library (ranker, (const char *const *) turns,
                                       has_emotion ? dist : NULL, has_emotion ? 7 : 0, (guint) top,
-                                      &idx, &scores, &n_res, &error))
+                                      &idx, &scores, &lex, &n_res, &error))
         return eigml_tool_fail ("select", error);
       n_scores = n_res;
       order = g_new (guint, n_res);
@@ -1013,7 +1025,7 @@ eigml_tool_select (int argc,
           /* report library indices through the paths array */
           order[i] = idx[i];
         }
-      print_ranked (json, paths, order, scores, n_res, library, TRUE);
+      print_ranked (json, paths, order, scores, n_res, library, lex, TRUE);
       return 0;
     }
   scores = eigml_ranker_score (ranker, (const char *const *) turns, has_emotion ? dist : NULL,
@@ -1035,6 +1047,6 @@ eigml_tool_select (int argc,
       }
   if (top <= 0 || (gsize) top > n_scores)
     top = (gint) n_scores;
-  print_ranked (json, paths, order, scores, (gsize) top, NULL, FALSE);
+  print_ranked (json, paths, order, scores, (gsize) top, NULL, NULL, FALSE);
   return 0;
 }

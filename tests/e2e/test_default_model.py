@@ -84,15 +84,26 @@ def main():
             for turn in dialogue:
                 args += ["--dialogue", turn]
             r = run(*args)
+            rm = run(*args, "--order", "model")
             try:
                 results = json.loads(r.stdout)["results"]
+                by_score = json.loads(rm.stdout)["results"]
             except (ValueError, KeyError):
-                results = []
+                results, by_score = [], []
+            # the default order: the stickers whose words match first, by
+            # their lexical rank, then the others by score
+            ranks = [x.get("lexical_rank") for x in results]
+            matched = [k for k in ranks if k is not None]
+            plain = [x["score"] for x in results if x.get("lexical_rank") is None]
             ok = (r.returncode == 0 and len(results) == 5 and
-                  all(0.0 <= x["score"] <= 1.0 for x in results) and
-                  all(results[i]["score"] >= results[i + 1]["score"] for i in range(4)))
-            tap(ok, "select on the whole demo library (%s): 5 ranked stickers" % lang,
-                (r.stderr + r.stdout)[-500:])
+                  all(0.0 <= x["score"] <= 1.0 for x in results) and len(matched) >= 1 and
+                  ranks == matched + [None] * len(plain) and matched == sorted(matched) and
+                  plain == sorted(plain, reverse=True))
+            tap(ok, "select on the whole demo library (%s): 5 stickers, those whose words "
+                "match first" % lang, (r.stderr + r.stdout)[-500:])
+            ok = (rm.returncode == 0 and len(by_score) == 5 and
+                  all(by_score[i]["score"] >= by_score[i + 1]["score"] for i in range(4)))
+            tap(ok, "select --order model (%s): by score" % lang, (rm.stderr + rm.stdout)[-500:])
 
         # typed dialogues (data/typed-dialogues.tsv): the committed model's
         # top 5 stickers from the whole library hold a sensible one (a label
