@@ -157,6 +157,14 @@ def latest_step(out):
     return int(found.group(1)) if found else None
 
 
+def select_results(r):
+    """the "results" list of `eigml select --json`, or [] when it printed none"""
+    try:
+        return json.loads(r.stdout)["results"]
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
 def state(folder):
     with open(os.path.join(folder, "trainer-state.json")) as f:
         return json.load(f)
@@ -573,26 +581,17 @@ def check_select(tmp, fix, out):
         "--json ranks the same stickers with the same scores", "%s vs %s" % (res, rows))
     ra = run("select", "--checkpoint", best, "--dialogue", "red green", "--dialogue", "owl",
              "--stickers", stickers, "--top", 0, "--json", cwd=tmp)
-    try:
-        every = json.loads(ra.stdout)["results"]
-    except (ValueError, KeyError):
-        every = []
+    every = select_results(ra)
     tap(len(every) == N_STICKERS and res and every[:5] == res,
         "--top 0 ranks all %d stickers, the same top 5" % N_STICKERS, show(ra))
     re_ = run("select", "--checkpoint", best, "--dialogue", "red green", "--stickers", stickers,
               "--top", 3, "--emotion", "乐", "--json", cwd=tmp)
-    try:
-        emo = json.loads(re_.stdout)["results"]
-    except (ValueError, KeyError):
-        emo = []
+    emo = select_results(re_)
     tap(re_.returncode == 0 and len(emo) == 3 and all(0.0 <= x["score"] <= 1.0 for x in emo),
         "select --emotion 乐 works", show(re_))
     ri = run("select", "--checkpoint", best, "--dialogue", "red green", "--dialogue", "owl",
              "--stickers", stickers, "--top", 0, "--json", "--intent-source", "fallback", cwd=tmp)
-    try:
-        knowing = json.loads(ri.stdout)["results"]
-    except (ValueError, KeyError):
-        knowing = []
+    knowing = select_results(ri)
     before = {x["sticker"]: x["score"] for x in every}
     tap(ri.returncode == 0 and len(knowing) == N_STICKERS and
         all(0.0 <= x["score"] <= 1.0 for x in knowing) and
@@ -611,10 +610,7 @@ def check_select(tmp, fix, out):
         json.dump(dict(trained, emotion_source="annotator", intent_source="fallback"), f)
     rd = run("select", "--checkpoint", as_fallback, "--dialogue", "red green", "--dialogue", "owl",
              "--stickers", stickers, "--top", 0, "--json", cwd=tmp)
-    try:
-        defaulted = json.loads(rd.stdout)["results"]
-    except (ValueError, KeyError):
-        defaulted = []
+    defaulted = select_results(rd)
     tap(rd.returncode == 0 and "offline fallback, as" in rd.stderr and
         [x["sticker"] for x in defaulted] == [x["sticker"] for x in knowing] and
         all(abs(a["score"] - b["score"]) <= 1e-6 for a, b in zip(defaulted, knowing)) and
@@ -623,10 +619,7 @@ def check_select(tmp, fix, out):
         "and says so", show(rd))
     rn = run("select", "--checkpoint", as_fallback, "--dialogue", "red green", "--dialogue", "owl",
              "--stickers", stickers, "--top", 0, "--json", "--intent-source", "none", cwd=tmp)
-    try:
-        plain = json.loads(rn.stdout)["results"]
-    except (ValueError, KeyError):
-        plain = []
+    plain = select_results(rn)
     tap(rn.returncode == 0 and "fallback" not in rn.stderr and len(plain) == N_STICKERS and
         all(abs(x["score"] - before.get(x["sticker"], -1)) <= 1e-6 for x in plain),
         "--intent-source none overrides the checkpoint's fallback", show(rn))
